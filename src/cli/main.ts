@@ -1,0 +1,258 @@
+/**
+ * The `trace-ledger` command. Every subcommand returns an exit code; errors are one line on stderr
+ * (`trace-ledger: …`) and a non-zero exit: 2 for a usage mistake, 1 for anything else.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fromBase64, fromHex, toBase64Url } from '../core/bytes.js';
+import { verifyCheckpoint } from '../core/checkpoint.js';
+import { signEntry, type PayloadBase } from '../core/entry.js';
+import { LedgerError } from '../core/errors.js';
+import { parseJson } from '../core/jcs.js';
+import { keyIdOf } from '../core/keys.js';
+import { verifyInclusion } from '../core/merkle.js';
+import { nodeEd25519 } from '../platform/node-crypto.js';
+import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
+import { serve } from './serve.js';
+import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
+
+export class UsageError extends Error {}
+
+const USAGE = `Usage: trace-ledger <command> [options]
+
+Operator
+  init        [--db data/ledger.db] [--origin ORIGIN] [--operator-id operator] [--operator-name NAME]
+              create the ledger key, the operator key and the genesis entry
+  serve       [--db data/ledger.db] [--port 8080] [--host 127.0.0.1] [--origin ORIGIN] [--demo]
+              run the HTTP service (initialises the database on first run)
+  participant add    --id ID --name NAME --roles supplier,... --public-key FILE [--gln GLN]
+  participant revoke --id ID --kid KID [--reason TEXT]
+              sign with the operator key (--key data/operator.key.pem) and submit (--url)
+
+Participants
+  keygen      --out FILE.key.pem          new Ed25519 key pair (private 0600, FILE.pub.pem public)
+  sign        --key FILE --signer ID PAYLOAD.json
+              print the signed entry (id and time are filled in when the payload has none)
+  submit      --key FILE --signer ID PAYLOAD.json [--url URL] [--prove [--ledger-key KEY]]
+              sign, submit, and with --prove check the inclusion proof against the signed checkpoint
+
+Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
+
+function parse(args: string[], options: ParseArgsConfig['options'], positionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean' } }, allowPositionals: positionals > 0, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (parsed.positionals.length > positionals) throw new UsageError(`unexpected argument ${parsed.positionals[positionals]}`);
+  return parsed as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+const serviceUrl = (values: Record<string, unknown>): string =>
+  ((values['url'] as string | undefined) ?? process.env['TRACE_LEDGER_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+
+async function http(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (cause) {
+    throw new Error(`cannot reach ${url}: ${(cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message}`);
+  }
+}
+
+async function expectOk(res: Response): Promise<Response> {
+  if (res.ok) return res;
+  const text = await res.text();
+  try {
+    const p = JSON.parse(text) as { code?: string; detail?: string };
+    throw new Error(`${p.code ?? res.status}: ${p.detail ?? text}`);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+    throw e;
+  }
+}
+
+function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new Error(`cannot read ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+  }
+  try {
+    return parseJson(text);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Fill in the envelope fields a person should not have to type: signer, a fresh id, the time. */
+function completePayload(payload: unknown, signer: string | undefined): PayloadBase {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new Error('the payload file must hold a JSON object');
+  const p = { ...(payload as Record<string, unknown>) };
+  if (typeof p['type'] !== 'string') throw new Error('the payload needs a "type"');
+  p['signer'] ??= signer;
+  if (p['signer'] === undefined) throw new UsageError('--signer is required when the payload has no "signer"');
+  if (signer !== undefined && p['signer'] !== signer) throw new Error(`payload signer "${String(p['signer'])}" differs from --signer ${signer}`);
+  p['id'] ??= randomUUID();
+  p['time'] ??= new Date().toISOString();
+  return p as PayloadBase;
+}
+
+function signFile(values: Record<string, unknown>, file: string | undefined) {
+  if (file === undefined) throw new UsageError('give the payload file');
+  const seed = readPrivateKey(required(values, 'key'));
+  const payload = completePayload(readJsonFile(file), values['signer'] as string | undefined);
+  return signEntry(payload, seed, nodeEd25519);
+}
+
+async function postEntries(url: string, body: unknown): Promise<unknown> {
+  const res = await expectOk(
+    await http(`${url}/v1/entries`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  );
+  return res.json();
+}
+
+/** Fetch the checkpoint and the inclusion proof for `seq`, verify both, and say what was checked. */
+async function proveInclusion(url: string, seq: number, leafHash: string, pinnedKey: string | undefined): Promise<string> {
+  const key = pinnedKey ?? (await (await expectOk(await http(`${url}/v1/checkpoint/key`))).text()).trim();
+  const note = await (await expectOk(await http(`${url}/v1/checkpoint?minSize=${seq + 1}`))).text();
+  const cp = verifyCheckpoint(note, key, nodeEd25519);
+  const proof = (await (await expectOk(await http(`${url}/v1/proofs/inclusion?seq=${seq}&size=${cp.size}`))).json()) as {
+    leafHash: string;
+    hashes: string[];
+  };
+  if (proof.leafHash !== leafHash) throw new Error(`the service proves leaf ${proof.leafHash}, not the receipt's ${leafHash}`);
+  verifyInclusion(fromHex(leafHash), seq, cp.size, proof.hashes.map(fromBase64), cp.root);
+  return (
+    `verified: seq ${seq} is included in checkpoint ${cp.origin} size ${cp.size}, signed by ${key.split('+')[0]}` +
+    (pinnedKey === undefined ? ' (key fetched from the service, not independently pinned: pass --ledger-key)' : ' (pinned key)')
+  );
+}
+
+async function participantCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  const common = { key: { type: 'string', default: 'data/operator.key.pem' }, signer: { type: 'string', default: 'operator' }, url: { type: 'string' } } as const;
+  if (action === 'add') {
+    const { values } = parse(rest, { ...common, id: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, gln: { type: 'string' }, 'public-key': { type: 'string' } });
+    const payload = {
+      type: 'participant.register',
+      signer: values['signer'] as string,
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      participant: required(values, 'id'),
+      name: required(values, 'name'),
+      roles: required(values, 'roles').split(',').map((r) => r.trim()),
+      ...(values['gln'] ? { gln: values['gln'] as string } : {}),
+      publicKey: toBase64Url(readPublicKey(required(values, 'public-key'))),
+    };
+    const receipt = await postEntries(serviceUrl(values), signEntry(payload, readPrivateKey(values['key'] as string), nodeEd25519));
+    console.log(JSON.stringify(receipt));
+    return 0;
+  }
+  if (action === 'revoke') {
+    const { values } = parse(rest, { ...common, id: { type: 'string' }, kid: { type: 'string' }, reason: { type: 'string' } });
+    const payload = {
+      type: 'participant.key.revoke',
+      signer: values['signer'] as string,
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      participant: required(values, 'id'),
+      kid: required(values, 'kid'),
+      ...(values['reason'] ? { reason: values['reason'] as string } : {}),
+    };
+    const receipt = await postEntries(serviceUrl(values), signEntry(payload, readPrivateKey(values['key'] as string), nodeEd25519));
+    console.log(JSON.stringify(receipt));
+    return 0;
+  }
+  throw new UsageError('participant add|revoke');
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '--help' || command === 'help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (args.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
+  switch (command) {
+    case 'init': {
+      const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB }, origin: { type: 'string', default: DEFAULT_ORIGIN }, 'operator-id': { type: 'string', default: 'operator' }, 'operator-name': { type: 'string', default: 'Cluster operator' } });
+      const db = resolve(values['db'] as string);
+      if (existsSync(db)) throw new Error(`${db} already exists; a ledger is initialised once`);
+      mkdirSync(dirname(db), { recursive: true });
+      const info = await initDataDir({ db, origin: values['origin'] as string, operatorId: values['operator-id'] as string, operatorName: values['operator-name'] as string });
+      console.log(`initialised ${db}\nledger key (publish this): ${info.verifierKey}\noperator key: ${info.operatorKeyPath}`);
+      return 0;
+    }
+    case 'serve': {
+      const { values } = parse(args, {
+        db: { type: 'string', default: DEFAULT_DB },
+        port: { type: 'string', default: process.env['PORT'] ?? '8080' },
+        host: { type: 'string', default: '127.0.0.1' },
+        origin: { type: 'string' },
+        demo: { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+      });
+      const port = Number(values['port']);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values['port']}`);
+      await serve({
+        db: resolve(values['db'] as string),
+        port,
+        host: values['host'] as string,
+        origin: values['origin'] as string | undefined,
+        demo: values['demo'] as boolean,
+        quiet: values['quiet'] as boolean,
+      });
+      return 0;
+    }
+    case 'keygen': {
+      const { values } = parse(args, { out: { type: 'string' } });
+      const out = resolve(required(values, 'out'));
+      mkdirSync(dirname(out), { recursive: true });
+      const { publicKey, publicPath } = writeNewKeyPair(out);
+      console.log(`private key: ${out} (mode 0600, keep it secret)\npublic key:  ${publicPath}\nkid:         ${keyIdOf(publicKey)}\npublicKey:   ${toBase64Url(publicKey)}`);
+      return 0;
+    }
+    case 'participant':
+      return participantCommand(args);
+    case 'sign': {
+      const { values, positionals } = parse(args, { key: { type: 'string' }, signer: { type: 'string' } }, 1);
+      console.log(JSON.stringify(signFile(values, positionals[0]), null, 2));
+      return 0;
+    }
+    case 'submit': {
+      const { values, positionals } = parse(args, { key: { type: 'string' }, signer: { type: 'string' }, url: { type: 'string' }, prove: { type: 'boolean', default: false }, 'ledger-key': { type: 'string' } }, 1);
+      const url = serviceUrl(values);
+      const entry = signFile(values, positionals[0]);
+      const receipt = (await postEntries(url, entry)) as { seq: number; leafHash: string };
+      console.log(JSON.stringify(receipt));
+      if (values['prove']) console.log(await proveInclusion(url, receipt.seq, receipt.leafHash, values['ledger-key'] as string | undefined));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    const message = e instanceof LedgerError ? `${e.code}: ${e.message}` : (e as Error).message;
+    process.stderr.write(`trace-ledger: ${message.split('\n')[0]}\n`);
+    if (e instanceof UsageError) process.stderr.write(`run "trace-ledger --help" for usage\n`);
+    return e instanceof UsageError ? 2 : 1;
+  }
+}

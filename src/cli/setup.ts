@@ -1,0 +1,65 @@
+/**
+ * The operator's data directory: the database and, beside it, the ledger key (signs genesis and
+ * checkpoints) and the operator key (registers participants). Both keys are created at init with
+ * mode 0600 and never leave the machine.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { LedgerError } from '../core/errors.js';
+import { openLedger, type Ledger } from '../ledger.js';
+import { nodeEd25519 } from '../platform/node-crypto.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { LedgerStore } from '../store/store.js';
+import { readPrivateKey, writeNewKeyPair } from './keyfiles.js';
+
+export const DEFAULT_DB = 'data/ledger.db';
+export const DEFAULT_ORIGIN = 'localhost/trace-ledger';
+
+export const ledgerKeyPath = (db: string): string => join(dirname(db), 'ledger.key.pem');
+export const operatorKeyPath = (db: string): string => join(dirname(db), 'operator.key.pem');
+
+export interface InitOptions {
+  readonly db: string;
+  readonly origin: string;
+  readonly operatorId: string;
+  readonly operatorName: string;
+}
+
+/** Create keys and the genesis entry. @throws when a ledger key exists without its database */
+export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string; operatorKeyPath: string }> {
+  const ledgerPath = ledgerKeyPath(o.db);
+  if (existsSync(ledgerPath)) {
+    // A second log under the same key would sign checkpoints inconsistent with the first one's.
+    throw new LedgerError(
+      'LEDGER_PERMISSION_DENIED',
+      `${ledgerPath} exists but ${o.db} does not: refusing to start a second log under the same ledger key (restore the database, or move the key away)`,
+    );
+  }
+  const ledgerKey = writeNewKeyPair(ledgerPath);
+  const opPath = operatorKeyPath(o.db);
+  const operator = existsSync(opPath) ? { seed: readPrivateKey(opPath) } : writeNewKeyPair(opPath);
+  const store = openSqliteStore(o.db);
+  try {
+    const ledger = openLedger({ store, origin: o.origin, ledgerSeed: ledgerKey.seed });
+    await ledger.initGenesis({ operator: { id: o.operatorId, name: o.operatorName, publicKey: nodeEd25519.publicKey(operator.seed) } });
+    await ledger.close();
+    return { verifierKey: ledger.verifierKey, operatorKeyPath: opPath };
+  } finally {
+    store.close();
+  }
+}
+
+/** Open an initialised data directory; the origin comes from the database unless given. */
+export function openDataDir(db: string, origin?: string): { store: LedgerStore; ledger: Ledger } {
+  if (!existsSync(db)) throw new LedgerError('LEDGER_NOT_FOUND', `${db} does not exist; run "trace-ledger init" first`);
+  const ledgerSeed = readPrivateKey(ledgerKeyPath(db));
+  const store = openSqliteStore(db);
+  try {
+    const storedOrigin = store.meta('origin');
+    const ledger = openLedger({ store, origin: origin ?? storedOrigin ?? DEFAULT_ORIGIN, ledgerSeed });
+    return { store, ledger };
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+}

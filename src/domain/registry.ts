@@ -1,0 +1,139 @@
+/**
+ * Participants and their keys: who may sign what, at which point of the log (DESIGN.md "Trust
+ * model"). Pure rules over a read view; the store applies the effects they return in the same
+ * transaction as the record, so the registry tables are a cache of the log.
+ */
+import { fromBase64Url } from '../core/bytes.js';
+import { LedgerError } from '../core/errors.js';
+import { keyIdOf } from '../core/keys.js';
+import type { Payload } from './schemas.js';
+
+export interface ParticipantRecord {
+  readonly id: string;
+  readonly name: string;
+  /** Payload roles, plus the internal role `ledger` for the ledger's own genesis signer. */
+  readonly roles: readonly string[];
+  readonly gln: string | null;
+  readonly registeredSeq: number;
+}
+
+export interface KeyRecord {
+  readonly kid: string;
+  readonly participant: string;
+  readonly publicKey: Uint8Array;
+  readonly addedSeq: number;
+  readonly revokedSeq: number | null;
+}
+
+export interface RegistryView {
+  participant(id: string): ParticipantRecord | undefined;
+  key(kid: string): KeyRecord | undefined;
+}
+
+export type RegistryEffect =
+  | { readonly kind: 'participant.insert'; readonly participant: ParticipantRecord }
+  | { readonly kind: 'key.insert'; readonly key: KeyRecord }
+  | { readonly kind: 'key.revoke'; readonly kid: string; readonly seq: number };
+
+export const LEDGER_SIGNER = 'ledger';
+
+/**
+ * The key that must have signed `payload` at `seq`: the signer is registered, the kid is one of its
+ * keys, added before this seq and not revoked before it. (A revocation at seq r stops the key
+ * signing anything at seq > r; the revoking entry itself may be signed by the key it revokes.)
+ * @throws LedgerError LEDGER_SIGNER_UNKNOWN | LEDGER_KEY_UNKNOWN | LEDGER_KEY_REVOKED
+ */
+export function signingKeyFor(view: RegistryView, signer: string, kid: string, seq: number): KeyRecord {
+  if (view.participant(signer) === undefined) {
+    throw new LedgerError('LEDGER_SIGNER_UNKNOWN', `signer "${signer}" is not a registered participant`);
+  }
+  const key = view.key(kid);
+  if (key === undefined || key.participant !== signer) {
+    throw new LedgerError('LEDGER_KEY_UNKNOWN', `key ${kid} is not registered for "${signer}"`);
+  }
+  if (key.revokedSeq !== null && key.revokedSeq < seq) {
+    throw new LedgerError('LEDGER_KEY_REVOKED', `key ${kid} of "${signer}" was revoked at seq ${key.revokedSeq}`, {
+      details: { revokedSeq: key.revokedSeq },
+    });
+  }
+  return key;
+}
+
+function decodePublicKey(b64: string): { publicKey: Uint8Array; kid: string } {
+  const publicKey = fromBase64Url(b64);
+  if (publicKey.length !== 32) throw new LedgerError('LEDGER_KEY_INVALID', 'publicKey must be 32 bytes');
+  return { publicKey, kid: keyIdOf(publicKey) };
+}
+
+function newKey(view: RegistryView, participant: string, b64: string, seq: number): KeyRecord {
+  const { publicKey, kid } = decodePublicKey(b64);
+  const existing = view.key(kid);
+  if (existing !== undefined) {
+    throw new LedgerError('LEDGER_KEY_EXISTS', `key ${kid} is already registered (to "${existing.participant}")`);
+  }
+  return { kid, participant, publicKey, addedSeq: seq, revokedSeq: null };
+}
+
+function requireOperatorOrSelf(view: RegistryView, signer: string, participant: string, what: string): void {
+  if (signer === participant) return;
+  if (view.participant(signer)?.roles.includes('operator')) return;
+  throw new LedgerError('LEDGER_PERMISSION_DENIED', `${what} for "${participant}" must be signed by an operator or by "${participant}" itself`);
+}
+
+/**
+ * Rules and effects of the registry payload types; returns [] for other types.
+ * @throws LedgerError with the violated rule's code
+ */
+export function registryEffects(view: RegistryView, payload: Payload, seq: number): RegistryEffect[] {
+  switch (payload.type) {
+    case 'ledger.genesis': {
+      if (seq !== 0) throw new LedgerError('LEDGER_PERMISSION_DENIED', 'ledger.genesis is only valid at seq 0');
+      if (payload.signer !== LEDGER_SIGNER) {
+        throw new LedgerError('LEDGER_PERMISSION_DENIED', `ledger.genesis must be signed by "${LEDGER_SIGNER}"`);
+      }
+      const ledger = decodePublicKey(payload.ledgerPublicKey);
+      const operator = decodePublicKey(payload.operator.publicKey);
+      if (payload.operator.id === LEDGER_SIGNER) throw new LedgerError('LEDGER_ENTRY_INVALID', 'operator id "ledger" is reserved');
+      return [
+        { kind: 'participant.insert', participant: { id: LEDGER_SIGNER, name: payload.origin, roles: ['ledger'], gln: null, registeredSeq: 0 } },
+        { kind: 'key.insert', key: { ...ledger, participant: LEDGER_SIGNER, addedSeq: 0, revokedSeq: null } },
+        { kind: 'participant.insert', participant: { id: payload.operator.id, name: payload.operator.name, roles: ['operator'], gln: null, registeredSeq: 0 } },
+        { kind: 'key.insert', key: { ...operator, participant: payload.operator.id, addedSeq: 0, revokedSeq: null } },
+      ];
+    }
+    case 'participant.register': {
+      if (!view.participant(payload.signer)?.roles.includes('operator')) {
+        throw new LedgerError('LEDGER_PERMISSION_DENIED', 'participant.register must be signed by an operator');
+      }
+      if (view.participant(payload.participant) !== undefined || payload.participant === LEDGER_SIGNER) {
+        throw new LedgerError('LEDGER_PARTICIPANT_EXISTS', `participant "${payload.participant}" is already registered`);
+      }
+      const key = newKey(view, payload.participant, payload.publicKey, seq);
+      return [
+        {
+          kind: 'participant.insert',
+          participant: { id: payload.participant, name: payload.name, roles: payload.roles, gln: payload.gln ?? null, registeredSeq: seq },
+        },
+        { kind: 'key.insert', key },
+      ];
+    }
+    case 'participant.key.add': {
+      requireOperatorOrSelf(view, payload.signer, payload.participant, 'participant.key.add');
+      if (view.participant(payload.participant) === undefined) {
+        throw new LedgerError('LEDGER_PARTICIPANT_NOT_FOUND', `participant "${payload.participant}" is not registered`);
+      }
+      return [{ kind: 'key.insert', key: newKey(view, payload.participant, payload.publicKey, seq) }];
+    }
+    case 'participant.key.revoke': {
+      requireOperatorOrSelf(view, payload.signer, payload.participant, 'participant.key.revoke');
+      const key = view.key(payload.kid);
+      if (key === undefined || key.participant !== payload.participant) {
+        throw new LedgerError('LEDGER_KEY_UNKNOWN', `key ${payload.kid} is not registered for "${payload.participant}"`);
+      }
+      if (key.revokedSeq !== null) {
+        throw new LedgerError('LEDGER_KEY_REVOKED', `key ${payload.kid} was already revoked at seq ${key.revokedSeq}`);
+      }
+      return [{ kind: 'key.revoke', kid: payload.kid, seq }];
+    }
+  }
+}

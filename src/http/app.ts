@@ -1,0 +1,56 @@
+/**
+ * Fastify app factory. It never listens: the CLI's `serve` does, tests use app.inject().
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ERROR_CODES } from '../core/errors.js';
+import type { Ledger } from '../ledger.js';
+import { registerProblemHandlers } from './problem.js';
+import { ledgerRoutes } from './routes/ledger-routes.js';
+
+export interface AppOptions {
+  readonly ledger: Ledger;
+  /** Largest request body in bytes. Default 4 MiB (a full batch of 1,000 typical entries). */
+  readonly bodyLimit?: number;
+  readonly logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    // Keep-alive connections from load balancers and phones: don't drop them early.
+    keepAliveTimeout: 65_000,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+  });
+  app.addSchema({
+    $id: 'problem',
+    type: 'object',
+    description: 'RFC 9457 problem details',
+    properties: {
+      type: { type: 'string' },
+      title: { type: 'string' },
+      status: { type: 'integer' },
+      detail: { type: 'string' },
+      code: { type: 'string', enum: Object.keys(ERROR_CODES) },
+      instance: { type: 'string' },
+    },
+    additionalProperties: true,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'trace-ledger',
+        version: '1',
+        description: 'Signed, hash-chained, Merkle-proved product traceability ledger. Errors are RFC 9457 problem+json with a stable code.',
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Entries are JSON only; a text/plain body is a client mistake, answered with 415.
+  app.removeContentTypeParser('text/plain');
+  registerProblemHandlers(app);
+  await app.register(ledgerRoutes, { ledger: options.ledger });
+  return app;
+}

@@ -1,0 +1,515 @@
+/**
+ * The ledger application: verify → check rules → sequence → commit → receipt; checkpoints; reads.
+ *
+ * Group commit: submissions are parsed, canonicalised and (when their key is already known)
+ * signature-checked as they arrive; they then wait in a queue that is drained on the next turn of
+ * the event loop, in one durable SQLite transaction for everything that arrived meanwhile. Each
+ * submitted batch runs in its own savepoint, so a rejected batch leaves no trace and does not hold
+ * back the others. A receipt is only returned after its commit, so every acknowledged entry is
+ * on disk.
+ */
+import { fromBase64Url, toBase64, toHex, utf8, equalBytes } from './core/bytes.js';
+import { signCheckpoint, verifyCheckpoint } from './core/checkpoint.js';
+import type { Ed25519 } from './core/ed25519.js';
+import { signEntry, signingMessageFromCanonical, verifyEntrySignature } from './core/entry.js';
+import { LedgerError } from './core/errors.js';
+import { sha256 } from './core/hash.js';
+import { canonicalize } from './core/jcs.js';
+import { keyIdOf } from './core/keys.js';
+import {
+  appendLeaf,
+  consistencyProof,
+  frontierFromReader,
+  frontierRoot,
+  hashLeaf,
+  inclusionProof,
+  rootAt,
+  verifyConsistency,
+  type NodeReader,
+} from './core/merkle.js';
+import { formatVerifierKey, parseVerifierKey } from './core/note.js';
+import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerRecord } from './core/record.js';
+import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
+import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
+import { nodeEd25519 } from './platform/node-crypto.js';
+import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
+
+export interface Receipt {
+  readonly seq: number;
+  /** Hex. */
+  readonly leafHash: string;
+  /** Hex. */
+  readonly chainHash: string;
+  readonly recordedAt: string;
+}
+
+export interface LedgerOptions {
+  readonly store: LedgerStore;
+  /** C2SP checkpoint origin; also the name of the ledger's note key. */
+  readonly origin: string;
+  /** 32-byte Ed25519 seed of the ledger key (signs genesis and checkpoints). */
+  readonly ledgerSeed: Uint8Array;
+  readonly ed?: Ed25519;
+  /** Milliseconds since the epoch; injectable for tests. */
+  readonly now?: () => number;
+  /** How far in the future an entry's `time` may be (signers' clocks drift). Default 5 minutes. */
+  readonly maxClockSkewMs?: number;
+  /** Minimum spacing of automatic checkpoints under load. Default 1000 ms. */
+  readonly checkpointIntervalMs?: number;
+  /** Largest batch one submission may carry. Default 1000. */
+  readonly maxBatchEntries?: number;
+}
+
+export interface GenesisOptions {
+  readonly operator: { readonly id: string; readonly name: string; readonly publicKey: Uint8Array };
+}
+
+interface Head {
+  size: number;
+  chainHash: Uint8Array;
+  frontier: Uint8Array[];
+  lastRecordedAtMs: number;
+}
+
+interface Prepared {
+  readonly entry: Entry;
+  readonly payloadJcs: string;
+  readonly payloadHash: Uint8Array;
+  readonly message: Uint8Array;
+  /** Public key the signature was already checked against, if its kid was known on arrival. */
+  readonly verifiedWith: Uint8Array | undefined;
+}
+
+interface Job {
+  readonly entries: readonly Prepared[];
+  readonly resolve: (r: Receipt[]) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+export interface InclusionProof {
+  readonly seq: number;
+  readonly treeSize: number;
+  readonly leafHash: string;
+  readonly rootHash: string;
+  readonly hashes: string[];
+}
+
+export interface ConsistencyProofResult {
+  readonly from: number;
+  readonly to: number;
+  readonly fromRoot: string;
+  readonly toRoot: string;
+  readonly hashes: string[];
+}
+
+export interface RecordView {
+  readonly record: LedgerRecord;
+  readonly leafHash: string;
+  readonly chainHash: string;
+}
+
+export interface ParticipantView {
+  readonly id: string;
+  readonly name: string;
+  readonly roles: readonly string[];
+  readonly gln: string | null;
+  readonly registeredSeq: number;
+  readonly keys: Array<{ kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean }>;
+}
+
+/** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
+const withIndex = (e: unknown, i: number, batch: boolean): unknown =>
+  e instanceof LedgerError && batch
+    ? new LedgerError(e.code, e.message.startsWith(`entries[${i}]`) ? e.message : `entries[${i}]: ${e.message}`, {
+        cause: e.cause,
+        details: { ...e.details, index: i },
+      })
+    : e;
+
+/**
+ * Open a ledger over a store: checks the stored head (last record's hashes, Merkle frontier, the
+ * latest checkpoint's signature and root) and refuses a corrupted log.
+ * @throws LedgerError LEDGER_STORE_CORRUPT
+ */
+export function openLedger(options: LedgerOptions) {
+  const { store, origin, ledgerSeed } = options;
+  const ed = options.ed ?? nodeEd25519;
+  const now = options.now ?? Date.now;
+  const maxSkew = options.maxClockSkewMs ?? 5 * 60_000;
+  const checkpointInterval = options.checkpointIntervalMs ?? 1000;
+  const maxBatch = options.maxBatchEntries ?? 1000;
+  const ledgerPublicKey = ed.publicKey(ledgerSeed);
+  const verifierKey = formatVerifierKey(origin, ledgerPublicKey);
+  const readNode: NodeReader = (level, index) => store.node(level, index);
+
+  let head: Head = loadHead();
+  let queue: Job[] = [];
+  let flushScheduled = false;
+  let checkpointTimer: NodeJS.Timeout | undefined;
+  let lastCheckpointAt = 0;
+  let closed = false;
+
+  function corrupt(why: string): never {
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `refusing to serve a corrupted log: ${why}`);
+  }
+
+  function loadHead(): Head {
+    const size = store.size();
+    if (size === 0) return { size: 0, chainHash: CHAIN_HASH_START, frontier: [], lastRecordedAtMs: 0 };
+    const storedOrigin = store.meta('origin');
+    if (storedOrigin !== undefined && storedOrigin !== origin) {
+      throw new LedgerError('LEDGER_STORE_CORRUPT', `this database belongs to origin "${storedOrigin}", not "${origin}"`);
+    }
+    const genesis = store.record(0) ?? corrupt('record 0 is missing');
+    const genesisPayload = (JSON.parse(new TextDecoder().decode(genesis.leaf)) as LedgerRecord).entry.payload;
+    if (genesisPayload.type !== 'ledger.genesis' || genesisPayload['ledgerKey'] !== verifierKey) {
+      throw new LedgerError('LEDGER_STORE_CORRUPT', 'the ledger key given does not match the key in this log\'s genesis entry');
+    }
+    const last = store.record(size - 1) ?? corrupt(`record ${size - 1} is missing although the log has ${size} records`);
+    const previousChain = size > 1 ? (store.record(size - 2) ?? corrupt(`record ${size - 2} is missing`)).chainHash : CHAIN_HASH_START;
+    if (!equalBytes(hashLeaf(last.leaf), last.leafHash)) corrupt(`leaf hash of record ${last.seq} does not match its bytes`);
+    if (!equalBytes(chainHash(previousChain, last.leafHash), last.chainHash)) corrupt(`chain hash of record ${last.seq} does not follow from record ${last.seq - 1}`);
+    let lastRecord: LedgerRecord;
+    try {
+      lastRecord = JSON.parse(new TextDecoder().decode(last.leaf)) as LedgerRecord;
+    } catch {
+      return corrupt(`record ${last.seq} is not JSON`);
+    }
+    if (lastRecord.seq !== last.seq) corrupt(`record stored at seq ${last.seq} says seq ${lastRecord.seq}`);
+    const frontier = frontierFromReader(readNode, size);
+    const cp = store.latestCheckpoint();
+    if (cp !== undefined) {
+      let signed;
+      try {
+        signed = verifyCheckpoint(cp.note, verifierKey, ed);
+      } catch (e) {
+        return corrupt(`latest checkpoint does not verify: ${(e as Error).message}`);
+      }
+      if (signed.size !== cp.size || !equalBytes(signed.root, cp.root)) corrupt('latest checkpoint row does not match its signed note');
+      if (cp.size > size) corrupt(`latest checkpoint covers ${cp.size} records but the log has only ${size}: records were removed`);
+      const root = cp.size === size ? frontierRoot(frontier, size) : rootAt(readNode, cp.size);
+      if (!equalBytes(root, cp.root)) corrupt(`Merkle root at size ${cp.size} does not match the signed checkpoint`);
+    }
+    return { size, chainHash: last.chainHash, frontier, lastRecordedAtMs: Date.parse(lastRecord.recordedAt) };
+  }
+
+  function prepare(value: unknown, where: string): Prepared {
+    const entry = parseEntry(value, where);
+    const payloadJcs = canonicalize(entry.payload);
+    const message = signingMessageFromCanonical(payloadJcs);
+    const time = parseTimestamp(entry.payload.time)!;
+    if (time > now() + maxSkew) {
+      throw new LedgerError('LEDGER_TIME_IN_FUTURE', `${where}.payload.time ${entry.payload.time} is more than ${maxSkew / 1000} s ahead of the ledger's clock`);
+    }
+    // Verify now, outside the commit, when the key is already registered: kid → public key never
+    // changes once registered (kids are unique), so the result still holds at sequencing time,
+    // where only the key's validity at that seq remains to be checked.
+    let verifiedWith: Uint8Array | undefined;
+    const known = store.key(entry.signature.kid);
+    if (known !== undefined) {
+      verifyEntrySignature(message, entry.signature, known.publicKey, ed);
+      verifiedWith = known.publicKey;
+    }
+    return { entry, payloadJcs, payloadHash: sha256(utf8(payloadJcs)), message, verifiedWith };
+  }
+
+  function receiptOf(r: StoredRecord): Receipt {
+    const rec = JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord;
+    return { seq: r.seq, leafHash: toHex(r.leafHash), chainHash: toHex(r.chainHash), recordedAt: rec.recordedAt };
+  }
+
+  function keyForGenesis(payload: Extract<Payload, { type: 'ledger.genesis' }>): KeyRecord {
+    const publicKey = fromBase64Url(payload.ledgerPublicKey);
+    let parsed;
+    try {
+      parsed = parseVerifierKey(payload.ledgerKey);
+    } catch (cause) {
+      throw new LedgerError('LEDGER_ENTRY_INVALID', 'ledger.genesis: ledgerKey is not a verifier key', { cause });
+    }
+    if (parsed.name !== payload.origin || !equalBytes(parsed.publicKey, publicKey)) {
+      throw new LedgerError('LEDGER_ENTRY_INVALID', 'ledger.genesis: ledgerKey does not match origin and ledgerPublicKey');
+    }
+    return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null };
+  }
+
+  /** Sequence one submitted batch inside the open transaction; throws to roll the batch back. */
+  function sequence(job: Job): Receipt[] {
+    const receipts: Receipt[] = [];
+    const inBatch = new Map<string, { hash: Uint8Array; receipt: Receipt }>();
+    const batch = job.entries.length > 1;
+    job.entries.forEach((p, i) => {
+      try {
+        const { payload, signature } = p.entry;
+        const dupKey = `${payload.signer}\u0000${payload.id}`;
+        const earlier = inBatch.get(dupKey) ?? (() => {
+          const ref = store.entryBySignerId(payload.signer, payload.id);
+          return ref && { hash: ref.payloadHash, receipt: receiptOf(store.record(ref.seq)!), seq: ref.seq };
+        })();
+        if (earlier !== undefined) {
+          if (!equalBytes(earlier.hash, p.payloadHash)) {
+            throw new LedgerError('LEDGER_ENTRY_CONFLICT', `"${payload.signer}" already used id "${payload.id}" for a different payload (seq ${earlier.receipt.seq})`, {
+              details: { seq: earlier.receipt.seq },
+            });
+          }
+          receipts.push(earlier.receipt); // identical resubmission: the original receipt
+          return;
+        }
+        const seq = head.size;
+        if (payload.signer === LEDGER_SIGNER && payload.type !== 'ledger.genesis') {
+          throw new LedgerError('LEDGER_PERMISSION_DENIED', 'the ledger key signs only the genesis entry and checkpoints');
+        }
+        const key = payload.type === 'ledger.genesis' ? keyForGenesis(payload) : signingKeyFor(store, payload.signer, signature.kid, seq);
+        if (p.verifiedWith === undefined || !equalBytes(p.verifiedWith, key.publicKey)) {
+          verifyEntrySignature(p.message, signature, key.publicKey, ed);
+        }
+        const effects = registryEffects(store, payload, seq);
+        // recordedAt never goes backwards, even if the server clock is stepped back.
+        const recordedAtMs = Math.max(now(), head.lastRecordedAtMs);
+        const recordedAt = new Date(recordedAtMs).toISOString();
+        const leaf = recordLeafBytesFromCanonical(seq, recordedAt, p.payloadJcs, signature);
+        const leafHash = hashLeaf(leaf);
+        const chain = chainHash(head.chainHash, leafHash);
+        const { frontier, newNodes } = appendLeaf(head.frontier, seq, leafHash);
+        store.insertRecord({ seq, signer: payload.signer, entryId: payload.id, type: payload.type, payloadHash: p.payloadHash, leaf, leafHash, chainHash: chain });
+        store.insertNodes(newNodes);
+        store.applyEffects(effects);
+        head = { size: seq + 1, chainHash: chain, frontier, lastRecordedAtMs: recordedAtMs };
+        const receipt = { seq, leafHash: toHex(leafHash), chainHash: toHex(chain), recordedAt };
+        inBatch.set(dupKey, { hash: p.payloadHash, receipt });
+        receipts.push(receipt);
+      } catch (e) {
+        throw withIndex(e, i, batch);
+      }
+    });
+    return receipts;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    const jobs = queue;
+    queue = [];
+    if (jobs.length === 0) return;
+    const outcomes: Array<{ ok: true; receipts: Receipt[] } | { ok: false; error: unknown }> = [];
+    const before = head;
+    try {
+      store.transaction(() => {
+        for (const job of jobs) {
+          const saved = head;
+          try {
+            outcomes.push({ ok: true, receipts: store.savepoint(() => sequence(job)) });
+          } catch (error) {
+            head = saved;
+            outcomes.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (cause) {
+      // The commit itself failed (disk full, I/O error): nothing of this group is durable.
+      head = before;
+      const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    jobs.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) job.resolve(o.receipts);
+      else job.reject(o.error);
+    });
+    scheduleCheckpoint();
+  }
+
+  function scheduleCheckpoint(): void {
+    const latest = store.latestCheckpoint();
+    if (closed || (latest !== undefined && latest.size >= head.size) || checkpointTimer !== undefined) return;
+    const wait = lastCheckpointAt + checkpointInterval - now();
+    if (wait <= 0) {
+      signCheckpointNow();
+      return;
+    }
+    checkpointTimer = setTimeout(() => {
+      checkpointTimer = undefined;
+      if (!closed) signCheckpointNow();
+    }, wait);
+    checkpointTimer.unref();
+  }
+
+  /** Sign a checkpoint of the current head, after proving it consistent with the previous one. */
+  function signCheckpointNow(): StoredCheckpoint {
+    const size = head.size;
+    const root = frontierRoot(head.frontier, size);
+    const previous = store.latestCheckpoint();
+    if (previous !== undefined) {
+      if (previous.size === size && equalBytes(previous.root, root)) return previous;
+      // The ledger never signs two inconsistent checkpoints: prove it from the stored tree first.
+      verifyConsistency(previous.size, size, consistencyProof(readNode, previous.size, size), previous.root, root);
+    }
+    const note = signCheckpoint({ origin, size, root }, { name: origin, seed: ledgerSeed }, ed);
+    const cp: StoredCheckpoint = { size, root, note, signedAt: new Date(now()).toISOString() };
+    store.transaction(() => store.insertCheckpoint(cp));
+    lastCheckpointAt = now();
+    return cp;
+  }
+
+  function recordView(r: StoredRecord): RecordView {
+    return {
+      record: JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord,
+      leafHash: toHex(r.leafHash),
+      chainHash: toHex(r.chainHash),
+    };
+  }
+
+  function checkSize(size: number, what: string): void {
+    if (!Number.isSafeInteger(size) || size < 0) throw new LedgerError('LEDGER_PROOF_RANGE', `${what} must be a non-negative integer`);
+    if (size > head.size) throw new LedgerError('LEDGER_PROOF_RANGE', `${what} ${size} is beyond the log (size ${head.size})`);
+  }
+
+  const ledger = {
+    origin,
+    verifierKey,
+    ledgerPublicKey,
+    maxBatchEntries: maxBatch,
+
+    size: () => head.size,
+
+    /** Write the genesis entry of an empty log and its first checkpoint. */
+    async initGenesis(opts: GenesisOptions): Promise<Receipt> {
+      if (head.size !== 0) throw new LedgerError('LEDGER_PERMISSION_DENIED', 'the log already has a genesis entry');
+      const payload = {
+        type: 'ledger.genesis',
+        id: 'genesis',
+        signer: LEDGER_SIGNER,
+        time: new Date(now()).toISOString(),
+        origin,
+        ledgerKey: verifierKey,
+        ledgerPublicKey: toBase64UrlKey(ledgerPublicKey),
+        operator: { id: opts.operator.id, name: opts.operator.name, publicKey: toBase64UrlKey(opts.operator.publicKey) },
+      } as const;
+      store.transaction(() => store.setMeta('origin', origin));
+      const [receipt] = await ledger.submit([signEntry(payload, ledgerSeed, ed)]);
+      signCheckpointNow();
+      return receipt!;
+    },
+
+    /**
+     * Submit a batch of entries; resolves once they are durable. Atomic: either every entry is
+     * appended (or recognised as an identical resubmission) or none is.
+     * @throws LedgerError (the first violated rule; in a batch of several, details.index names the entry)
+     */
+    submit(values: readonly unknown[]): Promise<Receipt[]> {
+      if (closed) return Promise.reject(new LedgerError('LEDGER_UNAVAILABLE', 'the ledger is closed'));
+      if (values.length === 0) return Promise.reject(new LedgerError('LEDGER_ENTRY_INVALID', 'empty batch'));
+      if (values.length > maxBatch) {
+        return Promise.reject(new LedgerError('LEDGER_BATCH_TOO_LARGE', `a batch may carry at most ${maxBatch} entries, got ${values.length}`));
+      }
+      let entries: Prepared[];
+      try {
+        const batch = values.length > 1;
+        entries = values.map((v, i) => {
+          try {
+            return prepare(v, batch ? `entries[${i}]` : 'entry');
+          } catch (e) {
+            throw withIndex(e, i, batch);
+          }
+        });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ entries, resolve, reject });
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
+      });
+    },
+
+    /** The latest checkpoint; signs one now when `minSize` asks for records it does not cover yet. */
+    checkpoint(minSize = 0): StoredCheckpoint {
+      const latest = store.latestCheckpoint();
+      if (latest !== undefined && latest.size >= Math.min(minSize, head.size)) return latest;
+      return signCheckpointNow();
+    },
+
+    checkpointHistory: (limit: number, beforeSize?: number) => store.checkpoints(limit, beforeSize),
+
+    record(seq: number): RecordView {
+      const r = Number.isSafeInteger(seq) && seq >= 0 ? store.record(seq) : undefined;
+      if (r === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with seq ${seq} (the log has ${head.size})`);
+      return recordView(r);
+    },
+
+    records: (after: number, limit: number): RecordView[] => store.records(after, limit).map(recordView),
+
+    seqOfLeafHash(leafHashHex: string): number {
+      const seq = /^[0-9a-f]{64}$/i.test(leafHashHex) ? store.seqOfLeafHash(Buffer.from(leafHashHex, 'hex')) : undefined;
+      if (seq === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with leaf hash ${leafHashHex}`);
+      return seq;
+    },
+
+    /** Audit path for `seq` in the tree of `size` (default: the latest checkpoint's size). */
+    inclusionProof(seq: number, size?: number): InclusionProof {
+      const treeSize = size ?? store.latestCheckpoint()?.size ?? head.size;
+      checkSize(treeSize, 'size');
+      if (!Number.isSafeInteger(seq) || seq < 0 || seq >= treeSize) {
+        throw new LedgerError('LEDGER_PROOF_RANGE', `seq ${seq} is not in a tree of size ${treeSize}`);
+      }
+      return {
+        seq,
+        treeSize,
+        leafHash: toHex(store.node(0, seq)),
+        rootHash: toBase64(treeSize === head.size ? frontierRoot(head.frontier, treeSize) : rootAt(readNode, treeSize)),
+        hashes: inclusionProof(readNode, seq, treeSize).map(toBase64),
+      };
+    },
+
+    consistencyProof(from: number, to?: number): ConsistencyProofResult {
+      const toSize = to ?? store.latestCheckpoint()?.size ?? head.size;
+      checkSize(from, 'from');
+      checkSize(toSize, 'to');
+      if (from > toSize) throw new LedgerError('LEDGER_PROOF_RANGE', `from (${from}) is greater than to (${toSize})`);
+      return {
+        from,
+        to: toSize,
+        fromRoot: toBase64(rootAt(readNode, from)),
+        toRoot: toBase64(rootAt(readNode, toSize)),
+        hashes: consistencyProof(readNode, from, toSize).map(toBase64),
+      };
+    },
+
+    participants: (): ParticipantView[] => store.participants().map(participantView),
+
+    participant(id: string): ParticipantView {
+      const p = store.participant(id);
+      if (p === undefined) throw new LedgerError('LEDGER_PARTICIPANT_NOT_FOUND', `no participant "${id}"`);
+      return participantView(p);
+    },
+
+    /** Stop accepting writes, sign a final checkpoint of what was committed. */
+    async close(): Promise<void> {
+      if (closed) return;
+      while (queue.length > 0 || flushScheduled) await new Promise((r) => setImmediate(r));
+      closed = true;
+      if (checkpointTimer) clearTimeout(checkpointTimer);
+      if (head.size > 0) signCheckpointNow();
+    },
+  };
+
+  function participantView(p: ParticipantRecord): ParticipantView {
+    return {
+      ...p,
+      keys: store.keysOf(p.id).map((k) => ({
+        kid: k.kid,
+        publicKey: toBase64UrlKey(k.publicKey),
+        addedSeq: k.addedSeq,
+        revokedSeq: k.revokedSeq,
+        valid: k.revokedSeq === null,
+      })),
+    };
+  }
+
+  return ledger;
+}
+
+const toBase64UrlKey = (k: Uint8Array): string => Buffer.from(k).toString('base64url');
+
+export type Ledger = ReturnType<typeof openLedger>;

@@ -1,0 +1,216 @@
+/**
+ * SQLite store (better-sqlite3), WAL mode with synchronous=FULL: a transaction that returned is on
+ * disk (fsync'd), so a receipt is never sent for an entry a crash could lose.
+ *
+ * The log tables (records, merkle_nodes, checkpoints) reject UPDATE and DELETE with triggers, and
+ * a trigger refuses a record whose seq is not the next one: the database itself keeps the log
+ * append-only and gap-free, whatever code talks to it. Registry tables are caches of the log and
+ * may be rebuilt from it.
+ */
+import Database from 'better-sqlite3';
+import { LedgerError } from '../core/errors.js';
+import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
+import type { EntryRef, LedgerStore, MerkleNode, NewRecord, StoredCheckpoint, StoredRecord } from './store.js';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE records (
+    seq INTEGER PRIMARY KEY,
+    signer TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload_hash BLOB NOT NULL,
+    leaf BLOB NOT NULL,
+    leaf_hash BLOB NOT NULL,
+    chain_hash BLOB NOT NULL
+  );
+  CREATE UNIQUE INDEX records_signer_entry ON records (signer, entry_id);
+  CREATE UNIQUE INDEX records_leaf_hash ON records (leaf_hash);
+  CREATE TRIGGER records_next_seq BEFORE INSERT ON records
+    WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), -1) + 1 FROM records)
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: seq must be the next one'); END;
+  CREATE TRIGGER records_no_update BEFORE UPDATE ON records
+    BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+  CREATE TRIGGER records_no_delete BEFORE DELETE ON records
+    BEGIN SELECT RAISE(ABORT, 'records are append-only'); END;
+
+  CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+  CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
+    BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+  CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
+    BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+
+  CREATE TABLE checkpoints (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, signed_at TEXT NOT NULL);
+  CREATE INDEX checkpoints_size ON checkpoints (size);
+  CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+  CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+
+  CREATE TABLE participants (id TEXT PRIMARY KEY, name TEXT NOT NULL, roles TEXT NOT NULL, gln TEXT, registered_seq INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE participant_keys (
+    kid TEXT PRIMARY KEY, participant TEXT NOT NULL REFERENCES participants (id),
+    public_key BLOB NOT NULL, added_seq INTEGER NOT NULL, revoked_seq INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX participant_keys_participant ON participant_keys (participant);
+  `,
+];
+
+interface RecordRow { seq: number; leaf: Buffer; leaf_hash: Buffer; chain_hash: Buffer }
+interface ParticipantRow { id: string; name: string; roles: string; gln: string | null; registered_seq: number }
+interface KeyRow { kid: string; participant: string; public_key: Buffer; added_seq: number; revoked_seq: number | null }
+interface CheckpointRow { size: number; root: Buffer; note: string; signed_at: string }
+
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const toRecord = (r: RecordRow): StoredRecord => ({ seq: r.seq, leaf: u8(r.leaf), leafHash: u8(r.leaf_hash), chainHash: u8(r.chain_hash) });
+const toParticipant = (r: ParticipantRow): ParticipantRecord => ({
+  id: r.id, name: r.name, roles: JSON.parse(r.roles) as string[], gln: r.gln, registeredSeq: r.registered_seq,
+});
+const toKey = (r: KeyRow): KeyRecord => ({
+  kid: r.kid, participant: r.participant, publicKey: u8(r.public_key), addedSeq: r.added_seq, revokedSeq: r.revoked_seq,
+});
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({ size: r.size, root: u8(r.root), note: r.note, signedAt: r.signed_at });
+
+export interface SqliteOptions {
+  /** Open without creating or migrating (verification tools). */
+  readonly readonly?: boolean;
+}
+
+/** @throws LedgerError LEDGER_STORE_CORRUPT when the file is not a trace-ledger database */
+export function openSqliteStore(path: string, options: SqliteOptions = {}): LedgerStore {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (!options.readonly) migrate(db);
+  } catch (cause) {
+    if (cause instanceof LedgerError) throw cause;
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot open database ${path}: ${(cause as Error).message}`, { cause });
+  }
+  return sqliteStore(db);
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `database schema version ${version} is newer than this program (${MIGRATIONS.length})`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function sqliteStore(db: Database.Database): LedgerStore {
+  const q = {
+    size: db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS n FROM records').pluck(),
+    record: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq = ?'),
+    records: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?'),
+    range: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq >= ? AND seq < ? ORDER BY seq'),
+    seqOfLeaf: db.prepare('SELECT seq FROM records WHERE leaf_hash = ?').pluck(),
+    bySignerId: db.prepare('SELECT seq, payload_hash AS payloadHash FROM records WHERE signer = ? AND entry_id = ?'),
+    leafHash: db.prepare('SELECT leaf_hash FROM records WHERE seq = ?').pluck(),
+    node: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?').pluck(),
+    participant: db.prepare('SELECT * FROM participants WHERE id = ?'),
+    participants: db.prepare('SELECT * FROM participants ORDER BY registered_seq, id'),
+    key: db.prepare('SELECT * FROM participant_keys WHERE kid = ?'),
+    keysOf: db.prepare('SELECT * FROM participant_keys WHERE participant = ? ORDER BY added_seq, kid'),
+    latestCheckpoint: db.prepare('SELECT size, root, note, signed_at FROM checkpoints ORDER BY id DESC LIMIT 1'),
+    checkpoints: db.prepare('SELECT size, root, note, signed_at FROM checkpoints WHERE size < ? ORDER BY id DESC LIMIT ?'),
+    meta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    insertRecord: db.prepare(
+      'INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertNode: db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
+    insertParticipant: db.prepare('INSERT INTO participants (id, name, roles, gln, registered_seq) VALUES (?, ?, ?, ?, ?)'),
+    insertKey: db.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq) VALUES (?, ?, ?, ?, ?)'),
+    revokeKey: db.prepare('UPDATE participant_keys SET revoked_seq = ? WHERE kid = ? AND revoked_seq IS NULL'),
+    insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+  };
+  const corrupt = (what: string): never => {
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `missing ${what}: the database is incomplete or was modified`);
+  };
+
+  return {
+    size: () => q.size.get() as number,
+    record(seq) {
+      const r = q.record.get(seq) as RecordRow | undefined;
+      return r && toRecord(r);
+    },
+    records: (after, limit) => (q.records.all(after, limit) as RecordRow[]).map(toRecord),
+    *iterateRecords(from, to) {
+      for (const r of q.range.iterate(from, to) as IterableIterator<RecordRow>) yield toRecord(r);
+    },
+    seqOfLeafHash: (leafHash) => q.seqOfLeaf.get(leafHash) as number | undefined,
+    entryBySignerId(signer, id) {
+      const r = q.bySignerId.get(signer, id) as { seq: number; payloadHash: Buffer } | undefined;
+      return r && ({ seq: r.seq, payloadHash: u8(r.payloadHash) } satisfies EntryRef);
+    },
+    node(level, index) {
+      const h = (level === 0 ? q.leafHash.get(index) : q.node.get(level, index)) as Buffer | undefined;
+      return h === undefined ? corrupt(`Merkle node (${level}, ${index})`) : u8(h);
+    },
+    participant(id) {
+      const r = q.participant.get(id) as ParticipantRow | undefined;
+      return r && toParticipant(r);
+    },
+    key(kid) {
+      const r = q.key.get(kid) as KeyRow | undefined;
+      return r && toKey(r);
+    },
+    participants: () => (q.participants.all() as ParticipantRow[]).map(toParticipant),
+    keysOf: (participant) => (q.keysOf.all(participant) as KeyRow[]).map(toKey),
+    latestCheckpoint() {
+      const r = q.latestCheckpoint.get() as CheckpointRow | undefined;
+      return r && toCheckpoint(r);
+    },
+    checkpoints: (limit, beforeSize = Number.MAX_SAFE_INTEGER) =>
+      (q.checkpoints.all(beforeSize, limit) as CheckpointRow[]).map(toCheckpoint),
+    meta: (key) => q.meta.get(key) as string | undefined,
+
+    transaction: (fn) => db.transaction(fn).immediate(),
+    // better-sqlite3 turns a nested transaction into a SAVEPOINT that is rolled back on throw.
+    savepoint: (fn) => db.transaction(fn)(),
+    insertRecord(r: NewRecord) {
+      q.insertRecord.run(r.seq, r.signer, r.entryId, r.type, r.payloadHash, r.leaf, r.leafHash, r.chainHash);
+    },
+    insertNodes(nodes: readonly MerkleNode[]) {
+      for (const n of nodes) q.insertNode.run(n.level, n.index, n.hash);
+    },
+    applyEffects(effects: readonly RegistryEffect[]) {
+      for (const e of effects) {
+        switch (e.kind) {
+          case 'participant.insert': {
+            const p = e.participant;
+            q.insertParticipant.run(p.id, p.name, JSON.stringify(p.roles), p.gln, p.registeredSeq);
+            break;
+          }
+          case 'key.insert': {
+            const k = e.key;
+            q.insertKey.run(k.kid, k.participant, k.publicKey, k.addedSeq, k.revokedSeq);
+            break;
+          }
+          case 'key.revoke':
+            q.revokeKey.run(e.seq, e.kid);
+            break;
+        }
+      }
+    },
+    insertCheckpoint(cp: StoredCheckpoint) {
+      q.insertCheckpoint.run(cp.size, cp.root, cp.note, cp.signedAt);
+    },
+    setMeta(key, value) {
+      q.setMeta.run(key, value);
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

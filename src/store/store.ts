@@ -1,0 +1,72 @@
+/**
+ * The storage interface the ledger needs. SQLite (sqlite.ts) implements it today; another engine
+ * (PostgreSQL) implements the same interface without touching core, domain or HTTP.
+ *
+ * Writes happen only inside `transaction`, which the ledger uses for group commit: one durable
+ * commit for every submission that arrived during the previous one. Inside it, `savepoint` makes
+ * each submitted batch atomic on its own, so a rejected batch leaves no trace while the others in
+ * the same commit go through. Reads inside a transaction see its earlier writes.
+ */
+import type { RegistryEffect, RegistryView, ParticipantRecord, KeyRecord } from '../domain/registry.js';
+
+export interface StoredRecord {
+  readonly seq: number;
+  /** JCS(record): exactly the bytes the leaf hash covers. */
+  readonly leaf: Uint8Array;
+  readonly leafHash: Uint8Array;
+  readonly chainHash: Uint8Array;
+}
+
+export interface NewRecord extends StoredRecord {
+  readonly signer: string;
+  readonly entryId: string;
+  readonly type: string;
+  /** SHA-256 of JCS(payload): how an identical resubmission is recognised. */
+  readonly payloadHash: Uint8Array;
+}
+
+export interface EntryRef {
+  readonly seq: number;
+  readonly payloadHash: Uint8Array;
+}
+
+export interface MerkleNode {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+export interface StoredCheckpoint {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly note: string;
+  readonly signedAt: string;
+}
+
+export interface LedgerStore extends RegistryView {
+  /** Number of records (the next seq). */
+  size(): number;
+  record(seq: number): StoredRecord | undefined;
+  /** Up to `limit` records with seq > after (after = -1 for the start). */
+  records(after: number, limit: number): StoredRecord[];
+  /** Records with seq in [from, to), in order, without materialising them all. */
+  iterateRecords(from: number, to: number): IterableIterator<StoredRecord>;
+  seqOfLeafHash(leafHash: Uint8Array): number | undefined;
+  entryBySignerId(signer: string, id: string): EntryRef | undefined;
+  /** Hash of the perfect subtree (level, index); level 0 is the leaf hash. */
+  node(level: number, index: number): Uint8Array;
+  participants(): ParticipantRecord[];
+  keysOf(participant: string): KeyRecord[];
+  latestCheckpoint(): StoredCheckpoint | undefined;
+  checkpoints(limit: number, beforeSize?: number): StoredCheckpoint[];
+  meta(key: string): string | undefined;
+
+  transaction<T>(fn: () => T): T;
+  savepoint<T>(fn: () => T): T;
+  insertRecord(record: NewRecord): void;
+  insertNodes(nodes: readonly MerkleNode[]): void;
+  applyEffects(effects: readonly RegistryEffect[]): void;
+  insertCheckpoint(cp: StoredCheckpoint): void;
+  setMeta(key: string, value: string): void;
+  close(): void;
+}

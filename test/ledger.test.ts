@@ -1,0 +1,126 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import { fromBase64, fromHex, toBase64Url } from '../src/core/bytes.js';
+import { verifyCheckpoint } from '../src/core/checkpoint.js';
+import { verifyConsistency, verifyInclusion } from '../src/core/merkle.js';
+import { makeLedger, party } from './helpers.js';
+
+t.test('genesis, registration, submit, proofs and checkpoint', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  t.equal(L.ledger.size(), 1);
+  const supplier = party('alu-supplier');
+  await L.register(supplier);
+  const keyAdd = L.sign(supplier, { type: 'participant.key.add', participant: supplier.id, publicKey: toBase64Url(party('x').publicKey) });
+  const [receipt] = await L.ledger.submit([keyAdd]);
+  t.equal(receipt!.seq, 2);
+  t.match(receipt!.leafHash, /^[0-9a-f]{64}$/);
+
+  // identical resubmission returns the original receipt and appends nothing
+  const [again] = await L.ledger.submit([keyAdd]);
+  t.same(again, receipt);
+  t.equal(L.ledger.size(), 3);
+
+  const cp = L.ledger.checkpoint(3);
+  const signed = verifyCheckpoint(cp.note, L.ledger.verifierKey);
+  t.equal(signed.size, 3);
+  const proof = L.ledger.inclusionProof(2, 3);
+  verifyInclusion(fromHex(proof.leafHash), 2, 3, proof.hashes.map(fromBase64), signed.root);
+  t.equal(proof.rootHash, Buffer.from(signed.root).toString('base64'));
+
+  const c = L.ledger.consistencyProof(1, 3);
+  verifyConsistency(1, 3, c.hashes.map(fromBase64), fromBase64(c.fromRoot), signed.root);
+  t.equal(L.ledger.participant(supplier.id).keys.length, 2);
+});
+
+t.test('rejections leave the log unchanged', async (t) => {
+  const L = await makeLedger({ maxBatchEntries: 5 });
+  t.teardown(() => L.close());
+  const supplier = party('supplier-a');
+  await L.register(supplier);
+  const size = L.ledger.size();
+  const stranger = party('stranger');
+  const addFor = (who: ReturnType<typeof party>, extra: Record<string, unknown> = {}) =>
+    L.sign(who, { type: 'participant.key.add', participant: who.id, publicKey: toBase64Url(party('k').publicKey), ...extra });
+
+  const cases: Array<[string, unknown[], string]> = [
+    ['unknown signer', [addFor(stranger)], 'LEDGER_SIGNER_UNKNOWN'],
+    ['schema violation', [{ payload: { type: 'participant.key.add' }, signature: { kid: '00', sig: '' } }], 'LEDGER_ENTRY_INVALID'],
+    ['unknown type', [{ payload: { type: 'teleport', id: 'x', signer: 'a', time: '2026-01-01T00:00:00Z' }, signature: { kid: '0000000000000000', sig: 'A'.repeat(86) } }], 'LEDGER_ENTRY_INVALID'],
+    ['future time', [addFor(supplier, { time: new Date(Date.now() + 3600_000).toISOString() })], 'LEDGER_TIME_IN_FUTURE'],
+    ['oversized batch', Array.from({ length: 6 }, () => addFor(supplier)), 'LEDGER_BATCH_TOO_LARGE'],
+    ['empty batch', [], 'LEDGER_ENTRY_INVALID'],
+  ];
+  // wrong key: signed by another seed but claiming supplier's kid
+  const forged = addFor(party(supplier.id));
+  cases.push(['wrong key', [forged], 'LEDGER_KEY_UNKNOWN']);
+  const good = addFor(supplier);
+  const badSig = { ...good, signature: { ...good.signature, sig: good.signature.sig.slice(0, 85) + (good.signature.sig.endsWith('A') ? 'Q' : 'A') } };
+  cases.push(['bad signature', [badSig], 'LEDGER_SIGNATURE_INVALID']);
+  const tampered = { ...good, payload: { ...good.payload, publicKey: toBase64Url(party('other').publicKey) } };
+  cases.push(['payload changed after signing', [tampered], 'LEDGER_SIGNATURE_INVALID']);
+  cases.push(['batch with one bad entry', [addFor(supplier), addFor(supplier), badSig], 'LEDGER_SIGNATURE_INVALID']);
+  cases.push(['operator-only action by a supplier', [L.sign(supplier, { type: 'participant.register', participant: 'p2', name: 'P2', roles: ['supplier'], publicKey: toBase64Url(party('p2').publicKey) })], 'LEDGER_PERMISSION_DENIED']);
+  for (const [name, batch, code] of cases) {
+    await t.rejects(L.ledger.submit(batch), { code }, name);
+    t.equal(L.ledger.size(), size, `${name}: log unchanged`);
+  }
+
+  // a batch's failing entry is named by index
+  await t.rejects(L.ledger.submit([addFor(supplier), badSig]), { code: 'LEDGER_SIGNATURE_INVALID', details: { index: 1 } });
+
+  // replayed id with a different payload is a conflict
+  const first = addFor(supplier, { id: 'fixed-id' });
+  await L.ledger.submit([first]);
+  await t.rejects(L.ledger.submit([addFor(supplier, { id: 'fixed-id' })]), { code: 'LEDGER_ENTRY_CONFLICT' });
+  t.equal(L.ledger.size(), size + 1);
+});
+
+t.test('revoked keys sign nothing after revocation', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  const s = party('supplier-r');
+  await L.register(s);
+  const kid = L.ledger.participant(s.id).keys[0]!.kid;
+  // self-revocation is signed by the key being revoked
+  await L.ledger.submit([L.sign(s, { type: 'participant.key.revoke', participant: s.id, kid, reason: 'laptop stolen' })]);
+  await t.rejects(
+    L.ledger.submit([L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('n').publicKey) })]),
+    { code: 'LEDGER_KEY_REVOKED' },
+  );
+  // the operator adds a new key; the participant signs again with it
+  const s2 = party(s.id);
+  await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(s2.publicKey) })]);
+  await L.ledger.submit([L.sign(s2, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('m').publicKey) })]);
+  const keys = L.ledger.participant(s.id).keys;
+  t.same(keys.map((k) => k.valid), [false, true, true]);
+});
+
+t.test('concurrent submissions are group-committed in order, each durable', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  const s = party('busy');
+  await L.register(s);
+  const entries = Array.from({ length: 50 }, () => L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('k').publicKey) }));
+  const receipts = await Promise.all(entries.map((e) => L.ledger.submit([e])));
+  const seqs = receipts.map((r) => r[0]!.seq);
+  t.same([...seqs].sort((a, b) => a - b), seqs, 'seqs follow submission order');
+  t.equal(new Set(seqs).size, 50);
+  await L.reopen();
+  t.equal(L.ledger.size(), 52, 'all committed entries survive a reopen');
+  t.equal(L.ledger.record(seqs[49]!).record.entry.payload.id, entries[49]!.payload.id);
+});
+
+t.test('reopen checks the stored head', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  await L.register(party('p1'));
+  L.ledger.checkpoint(L.ledger.size());
+  await L.reopen();
+  t.equal(L.ledger.size(), 2);
+  await t.rejects(L.reopen({ origin: 'other.example/log' }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong origin');
+  await L.reopen();
+  await t.rejects(L.reopen({ ledgerSeed: new Uint8Array(32).fill(9) }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong ledger key');
+  await L.reopen();
+  t.equal(randomUUID().length, 36);
+});
