@@ -61,6 +61,11 @@ t.test('rejections leave the log unchanged', async (t) => {
   cases.push(['payload changed after signing', [tampered], 'LEDGER_SIGNATURE_INVALID']);
   cases.push(['batch with one bad entry', [addFor(supplier), addFor(supplier), badSig], 'LEDGER_SIGNATURE_INVALID']);
   cases.push(['operator-only action by a supplier', [L.sign(supplier, { type: 'participant.register', participant: 'p2', name: 'P2', roles: ['supplier'], publicKey: toBase64Url(party('p2').publicKey) })], 'LEDGER_PERMISSION_DENIED']);
+  const identityKey = new Uint8Array(32);
+  identityKey[0] = 1; // encoding of the identity point: a small-order key anyone can "sign" for
+  cases.push(['weak (small-order) key', [L.sign(L.operator, { type: 'participant.register', participant: 'weak', name: 'Weak', roles: ['supplier'], publicKey: toBase64Url(identityKey) })], 'LEDGER_KEY_INVALID']);
+  cases.push(['key registered twice', [L.sign(L.operator, { type: 'participant.register', participant: 'twin', name: 'Twin', roles: ['supplier'], publicKey: toBase64Url(supplier.publicKey) })], 'LEDGER_KEY_EXISTS']);
+  cases.push(['participant registered twice', [L.sign(L.operator, { type: 'participant.register', participant: supplier.id, name: 'Again', roles: ['supplier'], publicKey: toBase64Url(party('again').publicKey) })], 'LEDGER_PARTICIPANT_EXISTS']);
   for (const [name, batch, code] of cases) {
     await t.rejects(L.ledger.submit(batch), { code }, name);
     t.equal(L.ledger.size(), size, `${name}: log unchanged`);

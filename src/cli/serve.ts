@@ -16,9 +16,18 @@ export interface ServeOptions {
   readonly origin: string | undefined;
   readonly demo: boolean;
   readonly quiet: boolean;
+  /** Stop on SIGINT/SIGTERM and exit the process (the CLI). Default true; tests pass false and call close(). */
+  readonly handleSignals?: boolean;
 }
 
-export async function serve(o: ServeOptions): Promise<void> {
+export interface RunningServer {
+  /** Base URL the service listens on, e.g. http://127.0.0.1:8080 (the real port when port 0 was asked for). */
+  readonly url: string;
+  /** Stop taking requests, let queued submissions commit, sign a final checkpoint, close the database. */
+  close(): Promise<void>;
+}
+
+export async function serve(o: ServeOptions): Promise<RunningServer> {
   const log = (s: string) => {
     if (!o.quiet) console.log(s);
   };
@@ -38,20 +47,32 @@ export async function serve(o: ServeOptions): Promise<void> {
     throw new Error(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const base = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`\n${signal}: stopping`);
-    await app.close();
-    await ledger.close();
-    store.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await app.close();
+      await ledger.close();
+      store.close();
+    })());
+  if (o.handleSignals ?? true) {
+    const stop = (signal: string) => {
+      if (closing !== undefined) return;
+      log(`\n${signal}: stopping`);
+      void close().then(() => process.exit(0));
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  }
 
-  if (o.demo) await seedDemo(base, o.db, log);
+  if (o.demo) {
+    try {
+      await seedDemo(base, o.db, log);
+    } catch (e) {
+      // Otherwise the CLI would report the failure and keep listening.
+      await close();
+      throw e;
+    }
+  }
   log(
     [
       `trace-ledger ${ledger.origin} is listening on ${base}  (log size ${ledger.size()})`,
@@ -63,4 +84,5 @@ export async function serve(o: ServeOptions): Promise<void> {
       `Press Ctrl+C to stop.`,
     ].join('\n'),
   );
+  return { url: base, close };
 }

@@ -2,12 +2,21 @@
  * Ed25519 (RFC 8032) behind one small interface, so that the pure core can run on @noble/ed25519 in
  * the browser while the server plugs in node:crypto (OpenSSL), which verifies about 10× faster.
  *
- * Both must accept exactly the same signatures. OpenSSL follows RFC 8032 §5.1.7 strictly (canonical
- * S < L, canonical point encodings), while noble's default is the looser ZIP-215 rule; we therefore
- * always call noble with `{ zip215: false }`. test/core/ed25519.test.ts checks the two agree.
+ * Both must accept exactly the same signatures. OpenSSL implements RFC 8032 §5.1.7 with the
+ * cofactorless equation: it recomputes R' = [S]B - [k]A and compares its encoding with the
+ * signature's R bytes, after checking S < L and decoding A canonically. noble's `verify` uses the
+ * cofactored equation ([8][S]B = [8]R + [8][k]A), which accepts more signatures when R or A carry a
+ * small-order component, and rejects small-order keys that OpenSSL accepts. So the browser path
+ * does not call noble's `verify`: it runs the same cofactorless check as OpenSSL on noble's point
+ * arithmetic. test/core/ed25519.test.ts holds the two together on crafted points.
+ *
+ * Small-order keys are refused at registration (`isStrongPublicKey`): with such a key a signature
+ * verifies for messages its owner never signed (the identity key accepts R = 0, S = 0 for
+ * everything), which would break non-repudiation.
  */
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
+import { concatBytes, equalBytes } from './bytes.js';
 
 // noble/ed25519 v3 needs a synchronous SHA-512 for its sync API.
 ed.hashes.sha512 = sha512;
@@ -36,10 +45,43 @@ export const nobleEd25519: Ed25519 = {
   },
   verify(signature, message, publicKey) {
     if (signature.length !== 64 || publicKey.length !== 32) return false;
+    const r = signature.subarray(0, 32);
+    const s = littleEndian(signature.subarray(32));
+    if (s >= L) return false; // RFC 8032 §5.1.7 step 1: S must be canonical
+    let A: ed.Point;
     try {
-      return ed.verify(signature, message, publicKey, { zip215: false });
+      A = ed.Point.fromBytes(publicKey, false); // canonical encoding only (y < p)
     } catch {
       return false;
     }
+    const k = littleEndian(sha512(concatBytes(r, publicKey, message))) % L;
+    const expectedR = ed.Point.BASE.multiply(s, false).subtract(A.multiply(k, false));
+    return equalBytes(expectedR.toBytes(), r);
   },
 };
+
+/** Order of the prime-order subgroup (RFC 8032 §5.1). */
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function littleEndian(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i]!);
+  return n;
+}
+
+/**
+ * A public key fit to register: a canonical point encoding that is not of small order. With a
+ * small-order key (the identity, say) R = identity, S = 0 "verifies" for every message, so anyone
+ * could sign in its name. Keys with a torsion component (aB + T) need no check: under the
+ * cofactorless equation both our verifiers use, only the holder of a can sign for them, and what
+ * verifies cofactorless also verifies under the looser cofactored rule other tools may use, so
+ * every verifier accepts every entry in the log. (A full subgroup check costs ~1.3 ms in pure JS.)
+ */
+export function isStrongPublicKey(publicKey: Uint8Array): boolean {
+  if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
+  try {
+    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}

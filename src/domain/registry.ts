@@ -4,6 +4,7 @@
  * transaction as the record, so the registry tables are a cache of the log.
  */
 import { fromBase64Url } from '../core/bytes.js';
+import { isStrongPublicKey } from '../core/ed25519.js';
 import { LedgerError } from '../core/errors.js';
 import { keyIdOf } from '../core/keys.js';
 import type { Payload } from './schemas.js';
@@ -62,6 +63,9 @@ export function signingKeyFor(view: RegistryView, signer: string, kid: string, s
 function decodePublicKey(b64: string): { publicKey: Uint8Array; kid: string } {
   const publicKey = fromBase64Url(b64);
   if (publicKey.length !== 32) throw new LedgerError('LEDGER_KEY_INVALID', 'publicKey must be 32 bytes');
+  if (!isStrongPublicKey(publicKey)) {
+    throw new LedgerError('LEDGER_KEY_INVALID', 'publicKey is not a canonical Ed25519 point, or is of small order (such a key lets anyone forge signatures)');
+  }
   return { publicKey, kid: keyIdOf(publicKey) };
 }
 

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERROR_CODES } from '../core/errors.js';
+import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
 import { registerProblemHandlers } from './problem.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
@@ -48,8 +49,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  // Entries are JSON only; a text/plain body is a client mistake, answered with 415.
-  app.removeContentTypeParser('text/plain');
+  // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
+  // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
+  // what was signed.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJson(body as string));
+    } catch (e) {
+      done(e as Error, undefined);
+    }
+  });
   registerProblemHandlers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   return app;

@@ -55,6 +55,21 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX participant_keys_participant ON participant_keys (participant);
   `,
+  // INSERT OR REPLACE (and REPLACE) deletes the conflicting row without firing DELETE triggers
+  // (recursive_triggers is off by default), which would overwrite a node or a checkpoint, or drop
+  // a record from the middle of the log through the (signer, entry_id) or leaf_hash index.
+  `
+  CREATE TRIGGER records_no_replace BEFORE INSERT ON records
+    WHEN EXISTS (SELECT 1 FROM records WHERE signer = NEW.signer AND entry_id = NEW.entry_id)
+      OR EXISTS (SELECT 1 FROM records WHERE leaf_hash = NEW.leaf_hash)
+    BEGIN SELECT RAISE(ABORT, 'records are append-only: (signer, entry_id) and leaf_hash are unique'); END;
+  CREATE TRIGGER merkle_nodes_no_replace BEFORE INSERT ON merkle_nodes
+    WHEN EXISTS (SELECT 1 FROM merkle_nodes WHERE level = NEW.level AND idx = NEW.idx)
+    BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+  CREATE TRIGGER checkpoints_no_replace BEFORE INSERT ON checkpoints
+    WHEN EXISTS (SELECT 1 FROM checkpoints WHERE id = NEW.id)
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+  `,
 ];
 
 interface RecordRow { seq: number; leaf: Buffer; leaf_hash: Buffer; chain_hash: Buffer }
@@ -79,25 +94,32 @@ export interface SqliteOptions {
 
 /** @throws LedgerError LEDGER_STORE_CORRUPT when the file is not a trace-ledger database */
 export function openSqliteStore(path: string, options: SqliteOptions = {}): LedgerStore {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    if (!options.readonly) migrate(db);
+    migrate(db, options.readonly ?? false);
+    // Preparing the statements is the schema check of a read-only open.
+    return sqliteStore(db);
   } catch (cause) {
+    if (db?.open) db.close();
     if (cause instanceof LedgerError) throw cause;
     throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot open database ${path}: ${(cause as Error).message}`, { cause });
   }
-  return sqliteStore(db);
 }
 
-function migrate(db: Database.Database): void {
+/** Bring the schema up to date; a read-only open only checks that the schema is one we know. */
+function migrate(db: Database.Database, readonly: boolean): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > MIGRATIONS.length) {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `database schema version ${version} is newer than this program (${MIGRATIONS.length})`);
+  }
+  if (readonly) {
+    if (version === 0) throw new LedgerError('LEDGER_STORE_CORRUPT', 'not a trace-ledger database (schema version 0)');
+    return;
   }
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

@@ -76,6 +76,7 @@ t.test('bad input gets problem+json with a stable code and leaves the log unchan
   const json = (payload: unknown) => ({ method: 'POST' as const, url: '/v1/entries', payload: payload as object });
   const cases: Array<[string, InjectOptions, number, string]> = [
     ['malformed JSON', { method: 'POST', url: '/v1/entries', headers: { 'content-type': 'application/json' }, payload: '{"payload":' }, 400, 'LEDGER_JSON_INVALID'],
+    ['duplicate member', { method: 'POST', url: '/v1/entries', headers: { 'content-type': 'application/json' }, payload: '{"payload":{},"payload":{}}' }, 400, 'LEDGER_JSON_INVALID'],
     ['empty body', { method: 'POST', url: '/v1/entries', headers: { 'content-type': 'application/json' }, payload: '' }, 400, 'LEDGER_JSON_INVALID'],
     ['not JSON', { method: 'POST', url: '/v1/entries', headers: { 'content-type': 'text/plain' }, payload: 'hello' }, 415, 'LEDGER_MEDIA_TYPE_UNSUPPORTED'],
     ['schema violation', json({ payload: { type: 'participant.key.add', id: 'x' }, signature: {} }), 400, 'LEDGER_ENTRY_INVALID'],

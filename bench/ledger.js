@@ -1,0 +1,208 @@
+// Ledger targets of issue 2, measured on the real code (dist/, built by `npm run bench`):
+//   batchIngestHttp   POST batches of 100 signed entries, 8 connections, server in its own process
+//   singleIngestHttp  POST one signed entry per request, 32 connections
+//   inProcessAppend   await ledger.submit([entry]) one at a time, each durable (fsync'd commit)
+//   inclusionProof / consistencyProof  on a 1,000,000-entry log
+// The entries are participant.key.add entries: signed by registered participants, checked like
+// any entry (schema, JCS, signature, key validity, replay), and each registers a new key.
+import path from 'node:path';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { initDataDir, openDataDir } from '../dist/cli/setup.js';
+import { signEntry } from '../dist/core/entry.js';
+import { appendLeaf, hashLeaf } from '../dist/core/merkle.js';
+import { chainHash, CHAIN_HASH_START } from '../dist/core/record.js';
+import { readPrivateKey } from '../dist/cli/keyfiles.js';
+import { openLedger } from '../dist/ledger.js';
+import { openSqliteStore } from '../dist/store/sqlite.js';
+import { nodeEd25519 } from '../dist/platform/node-crypto.js';
+import { sha256 } from '../dist/core/hash.js';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const b64url = (b) => Buffer.from(b).toString('base64url');
+
+function newKeyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const seed = new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'));
+  const pub = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url'));
+  return { seed, publicKey: pub };
+}
+
+/** A data dir with `signers` registered participants; returns their keys. */
+async function makeDataDir(lib, signers) {
+  const td = lib.tempDir('bench-ledger-');
+  const db = path.join(td.dir, 'ledger.db');
+  await initDataDir({ db, origin: 'bench.trace-ledger.local/log', operatorId: 'operator', operatorName: 'Bench operator' });
+  const operatorSeed = readPrivateKey(path.join(td.dir, 'operator.key.pem'));
+  const parties = Array.from({ length: signers }, (_, i) => ({ id: `bench-supplier-${i}`, ...newKeyPair() }));
+  const { store, ledger } = openDataDir(db);
+  await ledger.submit(
+    parties.map((p) =>
+      signEntry(
+        { type: 'participant.register', id: `register-${p.id}`, signer: 'operator', time: new Date().toISOString(), participant: p.id, name: p.id, roles: ['supplier'], publicKey: b64url(p.publicKey) },
+        operatorSeed,
+        nodeEd25519,
+      ),
+    ),
+  );
+  await ledger.close();
+  store.close();
+  return { td, db, parties };
+}
+
+/** `count` signed entries (≈ 480 bytes of JSON each), round-robin over the parties. */
+function makeEntries(parties, count) {
+  const out = new Array(count);
+  const time = new Date().toISOString();
+  for (let i = 0; i < count; i++) {
+    const p = parties[i % parties.length];
+    out[i] = signEntry(
+      { type: 'participant.key.add', id: randomUUID(), signer: p.id, time, participant: p.id, publicKey: b64url(newKeyPair().publicKey) },
+      p.seed,
+      nodeEd25519,
+    );
+  }
+  return out;
+}
+
+async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
+  const expectedRate = perRequest > 1 ? 12_000 : 5_000; // entries/s: sizes the pre-signed pool
+  const pool = Math.ceil(expectedRate * (seconds + 2) * 1.5);
+  const { td, db, parties } = await makeDataDir(lib, 16);
+  let server;
+  try {
+    log(`  ${id}: signing ${pool.toLocaleString()} entries…`);
+    const entries = makeEntries(parties, pool);
+    const bodies = [];
+    for (let i = 0; i + perRequest <= entries.length; i += perRequest) {
+      bodies.push(JSON.stringify(perRequest === 1 ? entries[i] : entries.slice(i, i + perRequest)));
+    }
+    server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db]);
+    log(`  ${id}: server up on ${server.url}, ${bodies.length} bodies`);
+    lib.gc();
+    let next = 0;
+    const request = {
+      method: 'POST',
+      path: '/v1/entries',
+      headers: { 'content-type': 'application/json' },
+      setupRequest(req) {
+        req.body = bodies[Math.min(next++, bodies.length - 1)];
+        return req;
+      },
+    };
+    const common = { url: server.url, connections, requests: [request] };
+    await lib.runAutocannon({ ...common, duration: 1, maxOverallRequests: Math.floor(bodies.length / 10) });
+    log(`  ${id}: warm-up done (${next} bodies used)`);
+    const r = await lib.runAutocannon({ ...common, duration: seconds, maxOverallRequests: bodies.length - next - 2 * connections });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${id}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
+    return {
+      id,
+      opsPerSec: r.okPerSec * perRequest,
+      unit: perRequest > 1 ? 'entries/s' : 'req/s',
+      p99Ms: r.latencyMs.p99,
+      latencyMs: r.latencyMs,
+      requestsPerSec: r.okPerSec,
+      seconds: r.seconds,
+      connections,
+      details: `${r.ok.toLocaleString()} × 2xx in ${r.seconds.toFixed(1)} s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`,
+    };
+  } finally {
+    if (server) await server.stop();
+    td.remove();
+  }
+}
+
+async function inProcessAppend(lib, { seconds, log }) {
+  const { td, db, parties } = await makeDataDir(lib, 4);
+  try {
+    const entries = makeEntries(parties, Math.ceil(6_000 * seconds));
+    log(`  inProcessAppend: ${entries.length.toLocaleString()} entries signed`);
+    const { store, ledger } = openDataDir(db);
+    for (let i = 0; i < 200; i++) await ledger.submit([entries.pop()]); // warm-up
+    const latencies = [];
+    const start = process.hrtime.bigint();
+    const deadline = start + BigInt(seconds * 1e9);
+    let n = 0;
+    while (entries.length > 0) {
+      const t0 = process.hrtime.bigint();
+      if (t0 > deadline) break;
+      await ledger.submit([entries.pop()]);
+      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      n++;
+    }
+    const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    await ledger.close();
+    store.close();
+    const s = lib.summarize(latencies);
+    return { id: 'inProcessAppend', opsPerSec: n / elapsed, unit: 'appends/s', p99Ms: s.p99, details: `${n.toLocaleString()} appends in ${elapsed.toFixed(2)} s, p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms; each submit awaited (durable commit) before the next` };
+  } finally {
+    td.remove();
+  }
+}
+
+/**
+ * A 1,000,000-entry log for the proof targets. Building it through the full append path takes
+ * minutes, and proofs only read the stored tree, so records 1..N-1 are synthetic (valid JSON
+ * records, correct leaf, chain and Merkle node hashes) written straight into the store.
+ */
+async function proofTargets(lib, { size, log }) {
+  const td = lib.tempDir('bench-proofs-');
+  try {
+    const db = path.join(td.dir, 'ledger.db');
+    await initDataDir({ db, origin: 'bench.trace-ledger.local/log', operatorId: 'operator', operatorName: 'Bench operator' });
+    const store = openSqliteStore(db);
+    const first = store.record(0);
+    let frontier = [first.leafHash];
+    let chain = first.chainHash;
+    const t0 = Date.now();
+    const payloadHash = sha256(new Uint8Array([1]));
+    const CHUNK = 50_000;
+    for (let start = 1; start < size; start += CHUNK) {
+      store.transaction(() => {
+        for (let seq = start; seq < Math.min(size, start + CHUNK); seq++) {
+          const leaf = Buffer.from(`{"entry":{"payload":{"n":${seq}}},"recordedAt":"2026-11-29T00:00:00.000Z","seq":${seq}}`);
+          const leafHash = hashLeaf(leaf);
+          chain = chainHash(chain, leafHash);
+          const r = appendLeaf(frontier, seq, leafHash);
+          frontier = r.frontier;
+          store.insertRecord({ seq, signer: 'synthetic', entryId: String(seq), type: 'synthetic', payloadHash, leaf, leafHash, chainHash: chain });
+          store.insertNodes(r.newNodes);
+        }
+      });
+      if ((start - 1) % 200_000 === 0) log(`  proofs: building the ${size.toLocaleString()}-entry log… ${start.toLocaleString()}`);
+    }
+    log(`  proofs: log built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    store.close();
+    const { store: s2, ledger } = openDataDir(db);
+    const rand = (n) => Math.floor(Math.random() * n);
+    const timeIt = (fn, count) => {
+      for (let i = 0; i < 200; i++) fn(); // warm-up
+      const xs = [];
+      for (let i = 0; i < count; i++) {
+        const a = process.hrtime.bigint();
+        fn();
+        xs.push(Number(process.hrtime.bigint() - a) / 1e6);
+      }
+      return lib.summarize(xs);
+    };
+    const inc = timeIt(() => ledger.inclusionProof(rand(size), size), 5_000);
+    const con = timeIt(() => ledger.consistencyProof(1 + rand(size - 1), size), 5_000);
+    await ledger.close();
+    s2.close();
+    const row = (id, s, what) => ({ id, opsPerSec: 1000 / s.mean, unit: 'proofs/s', p99Ms: s.p99, meanMs: s.mean, details: `${what}; 5,000 random proofs at size ${size.toLocaleString()}: mean ${s.mean.toFixed(3)} ms, p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms` });
+    return [row('inclusionProof', inc, 'ledger.inclusionProof(seq, size), incl. root'), row('consistencyProof', con, 'ledger.consistencyProof(from, size), incl. both roots')];
+  } finally {
+    td.remove();
+  }
+}
+
+export async function ledgerTargets(ctx) {
+  const { lib, quick, log } = ctx;
+  const seconds = quick ? 2 : 5;
+  const out = [];
+  out.push(await httpTarget(lib, { id: 'batchIngestHttp', connections: 8, perRequest: 100, seconds, log }));
+  out.push(await httpTarget(lib, { id: 'singleIngestHttp', connections: 32, perRequest: 1, seconds, log }));
+  out.push(await inProcessAppend(lib, { seconds: quick ? 2 : 3, log }));
+  out.push(...(await proofTargets(lib, { size: quick ? 100_000 : 1_000_000, log })));
+  return out;
+}

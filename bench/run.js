@@ -1,0 +1,347 @@
+// Benchmark runner: `npm run bench` (= npm run build && node --expose-gc bench/run.js).
+//
+//   node --expose-gc bench/run.js [--quick] [--only verify,naiveServer,...] [--skip-ledger]
+//                                 [--out bench/RESULTS.md] [--json bench/out/results.json]
+//                                 [--repeat N] [--no-write] [--strict]
+//
+// 1. runs the baselines of bench/baselines.js (same run, same machine; ~30 s in all),
+// 2. runs the ledger measurements of bench/ledger.js (`ledgerTargets(ctx)`),
+// 3. judges each TARGET below against its baseline, prints tables, and rewrites the marked
+//    sections of bench/RESULTS.md (text outside the <!-- bench:...--> markers is kept) and
+//    bench/out/results.json (raw figures; bench/out/ is git-ignored).
+//
+// Adding a ledger target: in bench/ledger.js, measure it and return an object
+//   { id: '<one of the TARGETS ids>', opsPerSec, p99Ms?, meanMs?, ...anything else to keep }
+// (or { id, blocked: '<why>' }). The runner matches it to TARGETS by id, computes the ratio to
+// the baseline and pass/fail. A new kind of target: add a row to TARGETS (same shape). Results
+// with an id not in TARGETS are still printed and written, as informational.
+//
+// --repeat N (or BENCH_REPEAT=N) runs each baseline N times and keeps the median (the spread is
+// written too); this machine is shared, so a single run can be low: check the load averages that
+// the run section records.
+//
+// Exit code: 0, or 1 with --strict when any target failed or was not measured; 2 on a crash or
+// when the run exceeded BENCH_TIMEOUT_S (default 900 s; the baselines alone take well under 3 min).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as lib from './lib.js';
+import { BASELINES } from './baselines.js';
+import { ledgerTargets } from './ledger.js';
+
+const { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, machine, updateMarkdownSection, gc } = lib;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+
+/**
+ * The targets of issue 2. Fields:
+ *   id        what bench/ledger.js returns as `id`
+ *   title     shown in the tables
+ *   baseline  id of the baseline it is compared to (bench/baselines.js), or null
+ *   minRatio  pass needs opsPerSec ≥ minRatio × baseline.opsPerSec
+ *   maxP99Ms  pass also needs p99Ms ≤ this (latency targets, per request or per proof)
+ */
+const TARGETS = [
+  {
+    id: 'batchIngestHttp',
+    title: 'Batch ingest over HTTP (batches of 100, 8 clients, durable), entries/s',
+    baseline: 'verify',
+    minRatio: 0.7,
+  },
+  {
+    id: 'singleIngestHttp',
+    title: 'Single-entry ingest over HTTP (32 clients), req/s',
+    baseline: 'naiveServer',
+    minRatio: 2,
+    maxP99Ms: 20,
+  },
+  {
+    id: 'inProcessAppend',
+    title: 'Awaited one-at-a-time appends in-process, each durable, appends/s',
+    baseline: 'hypercore',
+    minRatio: 1,
+  },
+  {
+    id: 'inclusionProof',
+    title: 'Inclusion proof at 1,000,000 entries',
+    baseline: null,
+    maxP99Ms: 1,
+  },
+  {
+    id: 'consistencyProof',
+    title: 'Consistency proof at 1,000,000 entries',
+    baseline: null,
+    maxP99Ms: 1,
+  },
+];
+
+/** Judges one target: { target, measured, baseline, ratio, pass, status, detail }. */
+function judge(target, measured, baselines) {
+  const base = target.baseline ? baselines.get(target.baseline) : null;
+  const out = { target, measured, baseline: base, ratio: null, pass: false, status: '', detail: '' };
+  if (!measured) return { ...out, status: 'not measured' };
+  if (measured.blocked) return { ...out, status: 'blocked', detail: measured.blocked };
+  const why = [];
+  let pass = true;
+  if (target.baseline) {
+    if (!base || base.blocked || !(base.opsPerSec > 0)) {
+      return { ...out, status: 'no baseline', detail: base?.blocked ?? `baseline ${target.baseline} missing` };
+    }
+    out.ratio = measured.opsPerSec / base.opsPerSec;
+    const ok = out.ratio >= target.minRatio;
+    pass &&= ok;
+    why.push(`${fmtRatio(out.ratio)} of ${target.baseline} (need ≥ ${target.minRatio}×)`);
+  }
+  if (target.maxP99Ms != null) {
+    const p99 = measured.p99Ms;
+    const ok = typeof p99 === 'number' && p99 <= target.maxP99Ms;
+    pass &&= ok;
+    why.push(`p99 ${fmtMs(p99)} (need ≤ ${target.maxP99Ms} ms)`);
+  }
+  return { ...out, pass, status: pass ? 'PASS' : 'FAIL', detail: why.join('; ') };
+}
+
+// ---------------------------------------------------------------- main
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'skip-ledger': { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(HERE, 'RESULTS.md') },
+    json: { type: 'string', default: path.join(HERE, 'out', 'results.json') },
+    'no-write': { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: process.env.BENCH_REPEAT || '1' },
+  },
+});
+
+const timeoutS = Number(process.env.BENCH_TIMEOUT_S || 900);
+const watchdog = setTimeout(() => {
+  console.error(`bench: exceeded BENCH_TIMEOUT_S=${timeoutS} s, aborting (children are killed on exit)`);
+  process.exit(2);
+}, timeoutS * 1000);
+watchdog.unref();
+
+const log = (...a) => console.error(...a);
+
+/** Runs `fn` with a time limit; a run over the limit is reported as blocked, not awaited forever. */
+async function bounded(label, limitS, fn) {
+  let timer;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${label}: over its ${limitS} s limit`)), limitS * 1000);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describeCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return dirty ? `${head} (with uncommitted changes)` : head;
+  } catch {
+    return null;
+  }
+}
+
+function baselineFigure(b) {
+  if (b.blocked) return 'blocked';
+  const lat = b.p99Ms != null ? `, p99 ${fmtMs(b.p99Ms)}` : '';
+  return `${fmtRate(b.opsPerSec, ` ${b.unit}`)}${lat}`;
+}
+
+function measuredFigure(m) {
+  if (!m) return '–';
+  if (m.blocked) return 'blocked';
+  const parts = [];
+  if (m.opsPerSec != null) parts.push(fmtRate(m.opsPerSec, ` ${m.unit ?? '/s'}`));
+  if (m.p99Ms != null) parts.push(`p99 ${fmtMs(m.p99Ms)}`);
+  if (m.meanMs != null) parts.push(`mean ${fmtMs(m.meanMs)}`);
+  return parts.join(', ') || '–';
+}
+
+async function main() {
+  const started = new Date();
+  const t0 = lib.now();
+  const only = opts.only ? new Set(opts.only.split(',').map((s) => s.trim())) : null;
+  const scale = opts.quick ? 0.4 : 1;
+  const repeat = Math.max(1, Math.min(5, Number(opts.repeat) || 1));
+  const loadStart = os.loadavg();
+
+  const m = machine();
+  if (loadStart[0] > 0.5) log(`warning: load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} before the run: other processes are busy, figures may be low`);
+  log(`trace-ledger bench: ${m.cpu}, ${m.cores} cores, ${m.memory}, Node ${m.node}, SQLite ${m.sqlite}`);
+
+  // ---- baselines
+  const baselines = new Map();
+  for (const b of BASELINES) {
+    if (only && !only.has(b.id)) continue;
+    log(`baseline ${b.id} ...`);
+    const bt = lib.now();
+    const defaults = { verify: 3, sqliteInsert: 3, naiveServer: 5, hypercore: 3, fdatasync: 2, sqliteSingleCommit: 2 };
+    const seconds = Math.max(1, (defaults[b.id] ?? 3) * scale);
+    const runs = [];
+    for (let k = 0; k < repeat; k++) {
+      try {
+        runs.push(await bounded(b.id, 60, () => b.run({ seconds })));
+      } catch (e) {
+        runs.push({ id: b.id, name: b.id, blocked: `failed: ${e?.stack ?? e}` });
+      }
+      gc();
+    }
+    const ok = runs.filter((x) => !x.blocked).sort((x, y) => x.opsPerSec - y.opsPerSec);
+    let r = ok.length ? ok[Math.floor((ok.length - 1) / 2)] : runs[0];
+    if (runs.length > 1 && ok.length) {
+      r = { ...r, runs: ok.map((x) => x.opsPerSec), spread: `median of ${ok.length}: ${ok.map((x) => fmtRate(x.opsPerSec, '')).join(' / ')}` };
+    }
+    r.informational = !!b.informational;
+    r.wallSeconds = lib.nsToMs(lib.now() - bt) / 1000;
+    baselines.set(b.id, r);
+    log(`  ${r.name}: ${baselineFigure(r)}${r.blocked ? ` — ${r.blocked.split('\n')[0]}` : ''} (${r.wallSeconds.toFixed(1)} s)`);
+    gc();
+  }
+  const baselineSeconds = lib.nsToMs(lib.now() - t0) / 1000;
+
+  // ---- ledger measurements (bench/ledger.js)
+  let measured = [];
+  let ledgerError = null;
+  if (!opts['skip-ledger']) {
+    log('ledger targets ...');
+    try {
+      measured = (await ledgerTargets({ baselines, lib, quick: opts.quick, log, root: ROOT })) ?? [];
+    } catch (e) {
+      ledgerError = e?.stack ?? String(e);
+      log(`ledger targets failed: ${ledgerError}`);
+    }
+  }
+  const byId = new Map(measured.map((x) => [x.id, x]));
+  const verdicts = TARGETS.map((t) => judge(t, byId.get(t.id), baselines));
+  const extra = measured.filter((x) => !TARGETS.some((t) => t.id === x.id));
+  const totalSeconds = lib.nsToMs(lib.now() - t0) / 1000;
+  const loadEnd = os.loadavg();
+
+  // ---- terminal output
+  const bRows = [...baselines.values()].map((b) => [b.id + (b.informational ? ' (info)' : ''), baselineFigure(b), b.name]);
+  console.log('\nBaselines');
+  console.log(textTable(['id', 'figure', 'what'], bRows));
+  console.log('\nTargets');
+  console.log(
+    textTable(
+      ['target', 'measured', 'baseline', 'ratio', 'result'],
+      verdicts.map((v) => [v.target.id, measuredFigure(v.measured), v.baseline ? baselineFigure(v.baseline) : '–', v.ratio != null ? fmtRatio(v.ratio) : '–', `${v.status}${v.detail ? ` (${v.detail.split('\n')[0]})` : ''}`]),
+    ),
+  );
+  if (extra.length) {
+    console.log('\nOther ledger figures');
+    console.log(textTable(['id', 'figure'], extra.map((x) => [x.id, measuredFigure(x)])));
+  }
+  console.log(`\nbaselines ${baselineSeconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s`);
+
+  // ---- files
+  if (!opts['no-write']) {
+    const cmd = `node ${process.execArgv.join(' ')} ${path.relative(ROOT, process.argv[1])} ${process.argv.slice(2).join(' ')}`.replace(/\s+/g, ' ').trim();
+    const runMd = [
+      `- Date: ${started.toISOString()}`,
+      `- Machine: ${m.cpu}, ${m.cores} cores, ${m.memory} RAM, ${m.os}`,
+      `- Software: Node ${m.node}, SQLite ${m.sqlite} (better-sqlite3 ${m.betterSqlite3}), autocannon ${lib.packageVersion('autocannon') ?? '–'}, hypercore ${lib.packageVersion('hypercore') ?? '–'}`,
+      `- Temp files on: ${m.tmpFilesystem ?? lib.benchTmpRoot()}`,
+      `- Commit: ${describeCommit() ?? 'unknown'}`,
+      `- Command: \`${process.env.npm_lifecycle_event === 'bench' ? 'npm run bench → ' : ''}${cmd}\`${opts.quick ? ' (quick: shortened durations)' : ''}`,
+      `- Duration: baselines ${baselineSeconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s`,
+      `- Load average (1/5/15 min): ${loadStart.map((x) => x.toFixed(2)).join(' / ')} before, ${loadEnd.map((x) => x.toFixed(2)).join(' / ')} after${loadStart[0] > 0.5 ? ' (the machine was busy before the run: figures may be low)' : ''}`,
+      `- Baseline repeats: ${repeat}${repeat > 1 ? ' (median kept)' : ''}`,
+      '- Traffic: loopback only (127.0.0.1), server in its own process, autocannon in the runner process.',
+    ].join('\n');
+
+    const baselinesMd = markdownTable(
+      ['baseline', 'figure', 'details'],
+      [...baselines.values()].map((b) => [
+        `${b.name}${b.informational ? ' *(informational)*' : ''}`,
+        baselineFigure(b),
+        b.blocked
+          ? b.blocked.split('\n')[0]
+          : [
+              b.ops != null ? `${b.ops.toLocaleString('en-US')} ops in ${b.seconds.toFixed(2)} s` : null,
+              b.ok != null ? `${b.ok.toLocaleString('en-US')} × 2xx in ${b.seconds.toFixed(2)} s, non-2xx ${b.non2xx}, errors ${b.errors}, p50 ${fmtMs(b.latencyMs?.p50)}, rows in db ${b.rowsInDb}` : null,
+              b.messageBytes ? `${b.messageBytes}-byte messages` : null,
+              b.bodyBytes ? `${b.bodyBytes}-byte bodies` : null,
+              b.txnLatencyMs ? `txn p99 ${fmtMs(b.txnLatencyMs.p99)}` : null,
+              b.latencyMs && b.ok == null ? `p50 ${fmtMs(b.latencyMs.p50)}` : null,
+              b.durability ?? null,
+              b.spread ?? null,
+            ]
+              .filter(Boolean)
+              .join('; '),
+      ]),
+    );
+
+    const targetsMd = markdownTable(
+      ['target', 'measured', 'baseline (same run)', 'ratio', 'requirement', 'result'],
+      verdicts.map((v) => [
+        v.target.title,
+        measuredFigure(v.measured),
+        v.baseline ? baselineFigure(v.baseline) : '–',
+        v.ratio != null ? fmtRatio(v.ratio) : '–',
+        [v.target.minRatio != null ? `≥ ${v.target.minRatio}× ${v.target.baseline}` : null, v.target.maxP99Ms != null ? `p99 ≤ ${v.target.maxP99Ms} ms` : null].filter(Boolean).join(', '),
+        v.status === 'PASS' || v.status === 'FAIL' ? `**${v.status}**` : v.status + (v.detail ? `: ${v.detail.split('\n')[0]}` : ''),
+      ]),
+    );
+    const extraMd = extra.length ? `\n\nOther ledger figures:\n\n${markdownTable(['id', 'figure'], extra.map((x) => [x.id, measuredFigure(x)]))}` : '';
+    const ledgerErrMd = ledgerError ? `\n\nbench/ledger.js failed: \`${ledgerError.split('\n')[0]}\`` : '';
+
+    const title = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.js). Sections between `<!-- bench:... -->` markers are rewritten on every run; notes outside them are kept.';
+    updateMarkdownSection(opts.out, 'run', `## Run\n\n${runMd}`, { title });
+    updateMarkdownSection(opts.out, 'baselines', `## Baselines\n\n${baselinesMd}`, { title });
+    updateMarkdownSection(opts.out, 'targets', `## Targets\n\n${targetsMd}${extraMd}${ledgerErrMd}`, { title });
+
+    const notesMd = [
+      '## Method notes',
+      '',
+      '- Every ratio is against the baseline measured in this same run, on this machine.',
+      '- verify: `crypto.verify(null, msg, keyObject, sig)` in a loop on the main thread, 256 distinct ~500-byte messages (prefix + JSON of a `ship` payload).',
+      '- naiveServer: `bench/naive-server.js` (node:http, JSON.parse, Ed25519 verify, one autocommit INSERT per request with WAL + synchronous=FULL, i.e. one fsync per request), driven by autocannon with distinct pre-signed entries (never resent); 1 s warm-up then the measured run; the figure counts 2xx responses only.',
+      '- hypercore: `await core.append(block)` one at a time. Hypercore 11 stores in RocksDB with sync=false writes: an append is written to the RocksDB WAL but not fsynced (checked with strace: 0 fsync/fdatasync per append), so it is durable against a process crash, not against power loss. The in-process ledger target requires each append to be durable (fsync), which is more work than this baseline does; `fdatasync` and `sqliteSingleCommit` show the cost of a real fsync per append on this disk.',
+      '- Throughput figures are means over the measured window; latency percentiles come from autocannon (HTTP) or per-call hrtime (in-process).',
+    ].join('\n');
+    updateMarkdownSection(opts.out, 'notes', notesMd, { title });
+
+    fs.mkdirSync(path.dirname(opts.json), { recursive: true });
+    const strip = (o) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'raw')) : o);
+    fs.writeFileSync(
+      opts.json,
+      JSON.stringify(
+        {
+          date: started.toISOString(),
+          machine: m,
+          baselines: [...baselines.values()].map(strip),
+          targets: verdicts.map((v) => ({ id: v.target.id, status: v.status, ratio: v.ratio, detail: v.detail, measured: strip(v.measured) })),
+          other: extra.map(strip),
+          ledgerError,
+        },
+        null,
+        2,
+      ),
+    );
+    log(`wrote ${path.relative(process.cwd(), opts.out)} and ${path.relative(process.cwd(), opts.json)}`);
+  }
+
+  const failed = verdicts.some((v) => v.status !== 'PASS');
+  return opts.strict && failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e?.stack ?? e);
+    process.exit(2);
+  },
+);
