@@ -17,7 +17,7 @@ async function stop() {
   stopping = true;
   await app.close();
   await ledger.close();
-  store.close();
+  await store.close();
   process.exit(0);
 }
 process.stdin.on('end', stop);

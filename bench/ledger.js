@@ -23,8 +23,9 @@ const b64url = (b) => Buffer.from(b).toString('base64url');
 
 function newKeyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const seed = new Uint8Array(Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'));
-  const pub = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url'));
+  // DER, not JWK: exporting private key material as JWK deadlocks now and then on Node 20.20.
+  const seed = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32));
+  const pub = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32));
   return { seed, publicKey: pub };
 }
 
@@ -46,7 +47,7 @@ async function makeDataDir(lib, signers) {
     ),
   );
   await ledger.close();
-  store.close();
+  await store.close();
   return { td, db, parties };
 }
 
@@ -132,7 +133,7 @@ async function inProcessAppend(lib, { seconds, log }) {
     }
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
     await ledger.close();
-    store.close();
+    await store.close();
     const s = lib.summarize(latencies);
     return { id: 'inProcessAppend', opsPerSec: n / elapsed, unit: 'appends/s', p99Ms: s.p99, details: `${n.toLocaleString()} appends in ${elapsed.toFixed(2)} s, p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms; each submit awaited (durable commit) before the next` };
   } finally {
@@ -172,7 +173,7 @@ async function proofTargets(lib, { size, log }) {
       if ((start - 1) % 200_000 === 0) log(`  proofs: building the ${size.toLocaleString()}-entry log… ${start.toLocaleString()}`);
     }
     log(`  proofs: log built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    store.close();
+    await store.close();
     const { store: s2, ledger } = openDataDir(db);
     const rand = (n) => Math.floor(Math.random() * n);
     const timeIt = (fn, count) => {
@@ -188,7 +189,7 @@ async function proofTargets(lib, { size, log }) {
     const inc = timeIt(() => ledger.inclusionProof(rand(size), size), 5_000);
     const con = timeIt(() => ledger.consistencyProof(1 + rand(size - 1), size), 5_000);
     await ledger.close();
-    s2.close();
+    await s2.close();
     const row = (id, s, what) => ({ id, opsPerSec: 1000 / s.mean, unit: 'proofs/s', p99Ms: s.p99, meanMs: s.mean, details: `${what}; 5,000 random proofs at size ${size.toLocaleString()}: mean ${s.mean.toFixed(3)} ms, p50 ${s.p50.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms` });
     return [row('inclusionProof', inc, 'ledger.inclusionProof(seq, size), incl. root'), row('consistencyProof', con, 'ledger.consistencyProof(from, size), incl. both roots')];
   } finally {

@@ -3,10 +3,15 @@
  *
  * Group commit: submissions are parsed, canonicalised and (when their key is already known)
  * signature-checked as they arrive; they then wait in a queue that is drained on the next turn of
- * the event loop, in one durable SQLite transaction for everything that arrived meanwhile. Each
- * submitted batch runs in its own savepoint, so a rejected batch leaves no trace and does not hold
- * back the others. A receipt is only returned after its commit, so every acknowledged entry is
- * on disk.
+ * the event loop, in one SQLite transaction for everything that arrived meanwhile. Each submitted
+ * batch runs in its own savepoint, so a rejected batch leaves no trace and does not hold back the
+ * others. The commit is then made durable by `store.sync()` off the event loop; while one sync is
+ * under way, the next groups commit, and one sync covers them all. Submissions are answered only
+ * after the sync that covers their commit, so every acknowledged entry is on disk.
+ *
+ * Two heads: `head` is what is committed (the sequencer appends to it); `durable` is what is on
+ * disk. Reads, proofs and checkpoints only ever show the durable head, so nothing anyone saw or
+ * any checkpoint signed can be lost in a crash.
  */
 import { fromBase64Url, toBase64, toHex, utf8, equalBytes } from './core/bytes.js';
 import { signCheckpoint, verifyCheckpoint } from './core/checkpoint.js';
@@ -143,8 +148,13 @@ export function openLedger(options: LedgerOptions) {
   const readNode: NodeReader = (level, index) => store.node(level, index);
 
   let head: Head = loadHead();
+  let durable: Head = head;
   let queue: Job[] = [];
   let flushScheduled = false;
+  /** Committed groups waiting for a sync: how to answer them, and the head they leave. */
+  let unsynced: Array<{ settle: (failure?: LedgerError) => void; head: Head }> = [];
+  let syncing: Promise<void> | undefined;
+  let failed: LedgerError | undefined;
   let checkpointTimer: NodeJS.Timeout | undefined;
   let lastCheckpointAt = 0;
   let closed = false;
@@ -289,6 +299,10 @@ export function openLedger(options: LedgerOptions) {
     const jobs = queue;
     queue = [];
     if (jobs.length === 0) return;
+    if (failed !== undefined) {
+      for (const job of jobs) job.reject(failed);
+      return;
+    }
     const outcomes: Array<{ ok: true; receipts: Receipt[] } | { ok: false; error: unknown }> = [];
     const before = head;
     try {
@@ -304,23 +318,54 @@ export function openLedger(options: LedgerOptions) {
         }
       });
     } catch (cause) {
-      // The commit itself failed (disk full, I/O error): nothing of this group is durable.
+      // The commit itself failed (disk full, I/O error): nothing of this group was written.
       head = before;
       const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
       for (const job of jobs) job.reject(error);
       return;
     }
-    jobs.forEach((job, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) job.resolve(o.receipts);
-      else job.reject(o.error);
+    // Rejections wait for the sync too: they may depend on entries of this very commit.
+    const settle = (failure?: LedgerError) =>
+      jobs.forEach((job, i) => {
+        const o = outcomes[i]!;
+        if (failure !== undefined) job.reject(failure);
+        else if (o.ok) job.resolve(o.receipts);
+        else job.reject(o.error);
+      });
+    unsynced.push({ settle, head });
+    startSync();
+  }
+
+  /** One sync at a time; it covers every group committed before it started. */
+  function startSync(): void {
+    if (syncing !== undefined || unsynced.length === 0) return;
+    const covered = unsynced;
+    unsynced = [];
+    syncing = store.sync().then(
+      () => {
+        durable = covered.at(-1)!.head;
+        for (const group of covered) group.settle();
+      },
+      (cause: unknown) => {
+        // After a failed fsync the kernel may have dropped the dirty pages: what is committed is
+        // no longer known to be on disk. Stop writing (as PostgreSQL does) rather than guess; on
+        // restart the start-up check and SQLite's recovery decide what survived.
+        failed = new LedgerError('LEDGER_UNAVAILABLE', `the ledger stopped accepting writes: syncing to disk failed (${(cause as Error).message}); restart it`, { cause });
+        for (const group of [...covered, ...unsynced]) group.settle(failed);
+        unsynced = [];
+      },
+    ).finally(() => {
+      syncing = undefined;
+      if (failed === undefined) {
+        scheduleCheckpoint();
+        startSync();
+      }
     });
-    scheduleCheckpoint();
   }
 
   function scheduleCheckpoint(): void {
     const latest = store.latestCheckpoint();
-    if (closed || (latest !== undefined && latest.size >= head.size) || checkpointTimer !== undefined) return;
+    if (closed || (latest !== undefined && latest.size >= durable.size) || checkpointTimer !== undefined) return;
     const wait = lastCheckpointAt + checkpointInterval - now();
     if (wait <= 0) {
       signCheckpointNow();
@@ -333,10 +378,10 @@ export function openLedger(options: LedgerOptions) {
     checkpointTimer.unref();
   }
 
-  /** Sign a checkpoint of the current head, after proving it consistent with the previous one. */
+  /** Sign a checkpoint of the durable head, after proving it consistent with the previous one. */
   function signCheckpointNow(): StoredCheckpoint {
-    const size = head.size;
-    const root = frontierRoot(head.frontier, size);
+    const size = durable.size;
+    const root = frontierRoot(durable.frontier, size);
     const previous = store.latestCheckpoint();
     if (previous !== undefined) {
       if (previous.size === size && equalBytes(previous.root, root)) return previous;
@@ -346,6 +391,9 @@ export function openLedger(options: LedgerOptions) {
     const note = signCheckpoint({ origin, size, root }, { name: origin, seed: ledgerSeed }, ed);
     const cp: StoredCheckpoint = { size, root, note, signedAt: new Date(now()).toISOString() };
     store.transaction(() => store.insertCheckpoint(cp));
+    // Losing this row in a crash is harmless (the same size re-signs to the same note), so the
+    // sync is not awaited; it only keeps the history complete.
+    store.sync().catch(() => undefined);
     lastCheckpointAt = now();
     return cp;
   }
@@ -360,7 +408,7 @@ export function openLedger(options: LedgerOptions) {
 
   function checkSize(size: number, what: string): void {
     if (!Number.isSafeInteger(size) || size < 0) throw new LedgerError('LEDGER_PROOF_RANGE', `${what} must be a non-negative integer`);
-    if (size > head.size) throw new LedgerError('LEDGER_PROOF_RANGE', `${what} ${size} is beyond the log (size ${head.size})`);
+    if (size > durable.size) throw new LedgerError('LEDGER_PROOF_RANGE', `${what} ${size} is beyond the log (size ${durable.size})`);
   }
 
   const ledger = {
@@ -369,7 +417,8 @@ export function openLedger(options: LedgerOptions) {
     ledgerPublicKey,
     maxBatchEntries: maxBatch,
 
-    size: () => head.size,
+    /** Records on disk (what reads and proofs show). */
+    size: () => durable.size,
 
     /** Write the genesis entry of an empty log and its first checkpoint. */
     async initGenesis(opts: GenesisOptions): Promise<Receipt> {
@@ -397,6 +446,7 @@ export function openLedger(options: LedgerOptions) {
      */
     submit(values: readonly unknown[]): Promise<Receipt[]> {
       if (closed) return Promise.reject(new LedgerError('LEDGER_UNAVAILABLE', 'the ledger is closed'));
+      if (failed !== undefined) return Promise.reject(failed);
       if (values.length === 0) return Promise.reject(new LedgerError('LEDGER_ENTRY_INVALID', 'empty batch'));
       if (values.length > maxBatch) {
         return Promise.reject(new LedgerError('LEDGER_BATCH_TOO_LARGE', `a batch may carry at most ${maxBatch} entries, got ${values.length}`));
@@ -426,29 +476,30 @@ export function openLedger(options: LedgerOptions) {
     /** The latest checkpoint; signs one now when `minSize` asks for records it does not cover yet. */
     checkpoint(minSize = 0): StoredCheckpoint {
       const latest = store.latestCheckpoint();
-      if (latest !== undefined && latest.size >= Math.min(minSize, head.size)) return latest;
+      if (latest !== undefined && latest.size >= Math.min(minSize, durable.size)) return latest;
       return signCheckpointNow();
     },
 
     checkpointHistory: (limit: number, beforeSize?: number) => store.checkpoints(limit, beforeSize),
 
     record(seq: number): RecordView {
-      const r = Number.isSafeInteger(seq) && seq >= 0 ? store.record(seq) : undefined;
-      if (r === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with seq ${seq} (the log has ${head.size})`);
+      const r = Number.isSafeInteger(seq) && seq >= 0 && seq < durable.size ? store.record(seq) : undefined;
+      if (r === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with seq ${seq} (the log has ${durable.size})`);
       return recordView(r);
     },
 
-    records: (after: number, limit: number): RecordView[] => store.records(after, limit).map(recordView),
+    records: (after: number, limit: number): RecordView[] =>
+      store.records(after, Math.max(0, Math.min(limit, durable.size - 1 - after))).map(recordView),
 
     seqOfLeafHash(leafHashHex: string): number {
       const seq = /^[0-9a-f]{64}$/i.test(leafHashHex) ? store.seqOfLeafHash(Buffer.from(leafHashHex, 'hex')) : undefined;
-      if (seq === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with leaf hash ${leafHashHex}`);
+      if (seq === undefined || seq >= durable.size) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with leaf hash ${leafHashHex}`);
       return seq;
     },
 
     /** Audit path for `seq` in the tree of `size` (default: the latest checkpoint's size). */
     inclusionProof(seq: number, size?: number): InclusionProof {
-      const treeSize = size ?? store.latestCheckpoint()?.size ?? head.size;
+      const treeSize = size ?? store.latestCheckpoint()?.size ?? durable.size;
       checkSize(treeSize, 'size');
       if (!Number.isSafeInteger(seq) || seq < 0 || seq >= treeSize) {
         throw new LedgerError('LEDGER_PROOF_RANGE', `seq ${seq} is not in a tree of size ${treeSize}`);
@@ -457,13 +508,13 @@ export function openLedger(options: LedgerOptions) {
         seq,
         treeSize,
         leafHash: toHex(store.node(0, seq)),
-        rootHash: toBase64(treeSize === head.size ? frontierRoot(head.frontier, treeSize) : rootAt(readNode, treeSize)),
+        rootHash: toBase64(treeSize === durable.size ? frontierRoot(durable.frontier, treeSize) : rootAt(readNode, treeSize)),
         hashes: inclusionProof(readNode, seq, treeSize).map(toBase64),
       };
     },
 
     consistencyProof(from: number, to?: number): ConsistencyProofResult {
-      const toSize = to ?? store.latestCheckpoint()?.size ?? head.size;
+      const toSize = to ?? store.latestCheckpoint()?.size ?? durable.size;
       checkSize(from, 'from');
       checkSize(toSize, 'to');
       if (from > toSize) throw new LedgerError('LEDGER_PROOF_RANGE', `from (${from}) is greater than to (${toSize})`);
@@ -487,10 +538,15 @@ export function openLedger(options: LedgerOptions) {
     /** Stop accepting writes, sign a final checkpoint of what was committed. */
     async close(): Promise<void> {
       if (closed) return;
-      while (queue.length > 0 || flushScheduled) await new Promise((r) => setImmediate(r));
+      while (queue.length > 0 || flushScheduled || syncing !== undefined || unsynced.length > 0) {
+        await (syncing ?? new Promise((r) => setImmediate(r)));
+      }
       closed = true;
       if (checkpointTimer) clearTimeout(checkpointTimer);
-      if (head.size > 0) signCheckpointNow();
+      if (durable.size > 0 && failed === undefined) {
+        signCheckpointNow();
+        await store.sync();
+      }
     },
   };
 

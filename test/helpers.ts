@@ -63,13 +63,13 @@ export async function makeLedger(extra: Partial<LedgerOptions> = {}): Promise<Te
     },
     async reopen(more = {}) {
       await t.ledger.close();
-      t.store.close();
+      await t.store.close();
       t.store = openSqliteStore(dbPath);
       t.ledger = openLedger({ store: t.store, origin: ORIGIN, ledgerSeed, ...extra, ...more });
     },
     async close() {
       await t.ledger.close();
-      t.store.close();
+      await t.store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

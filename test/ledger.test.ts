@@ -129,3 +129,51 @@ t.test('reopen checks the stored head', async (t) => {
   await L.reopen();
   t.equal(randomUUID().length, 36);
 });
+
+t.test('nothing is acknowledged, readable or checkpointed before the store sync that covers it', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  const s = party('durable');
+  await L.register(s);
+  const realSync = L.store.sync.bind(L.store);
+  const held: Array<() => void> = [];
+  let syncCalls = 0;
+  (L.store as { sync: () => Promise<void> }).sync = () => {
+    syncCalls++;
+    return new Promise<void>((resolve) => held.push(() => void realSync().then(resolve)));
+  };
+  const release = () => held.splice(0).forEach((go) => go());
+  const size = L.ledger.size();
+  let acknowledged = false;
+  const pending = L.ledger
+    .submit([L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('k').publicKey) })])
+    .then((r) => {
+      acknowledged = true;
+      return r;
+    });
+  while (syncCalls === 0) await new Promise((r) => setImmediate(r));
+  t.equal(L.store.size(), size + 1, 'committed to the database');
+  t.notOk(acknowledged, 'not acknowledged before the sync completes');
+  t.equal(L.ledger.size(), size, 'reads show only the durable log');
+  t.throws(() => L.ledger.record(size), { code: 'LEDGER_ENTRY_NOT_FOUND' });
+  t.equal(L.ledger.checkpoint(size + 1).size, size, 'no checkpoint covers a record that is not on disk');
+  release();
+  const [receipt] = await pending;
+  t.equal(receipt!.seq, size);
+  t.equal(L.ledger.size(), size + 1);
+  t.equal(L.ledger.checkpoint(size + 1).size, size + 1);
+  (L.store as { sync: () => Promise<void> }).sync = realSync;
+});
+
+t.test('a failed sync stops writes instead of guessing what is on disk', async (t) => {
+  const L = await makeLedger();
+  const s = party('failing');
+  await L.register(s);
+  const realSync = L.store.sync.bind(L.store);
+  (L.store as { sync: () => Promise<void> }).sync = () => Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  const entry = () => L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('k').publicKey) });
+  await t.rejects(L.ledger.submit([entry()]), { code: 'LEDGER_UNAVAILABLE' });
+  await t.rejects(L.ledger.submit([entry()]), { code: 'LEDGER_UNAVAILABLE' }, 'later writes are refused too');
+  (L.store as { sync: () => Promise<void> }).sync = realSync;
+  await L.close();
+});

@@ -43,7 +43,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {
     await ledger.close();
-    store.close();
+    await store.close();
     throw new Error(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const base = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
@@ -52,7 +52,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     (closing ??= (async () => {
       await app.close();
       await ledger.close();
-      store.close();
+      await store.close();
     })());
   if (o.handleSignals ?? true) {
     const stop = (signal: string) => {

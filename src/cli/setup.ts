@@ -45,7 +45,7 @@ export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string
     await ledger.close();
     return { verifierKey: ledger.verifierKey, operatorKeyPath: opPath };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -59,7 +59,7 @@ export function openDataDir(db: string, origin?: string): { store: LedgerStore; 
     const ledger = openLedger({ store, origin: origin ?? storedOrigin ?? DEFAULT_ORIGIN, ledgerSeed });
     return { store, ledger };
   } catch (e) {
-    store.close();
+    void store.close();
     throw e;
   }
 }

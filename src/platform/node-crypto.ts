@@ -37,8 +37,11 @@ function privateKeyObject(seed: Uint8Array): KeyObject {
 
 export const nodeEd25519: Ed25519 = {
   publicKey(seed) {
-    const jwk = createPublicKey(privateKeyObject(seed)).export({ format: 'jwk' });
-    return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'));
+    // SPKI DER, not JWK: on Node 20.20 exporting a key derived from a private key as JWK
+    // deadlocks now and then (a futex wait that never returns; reproduced in a loop). The raw key
+    // is the last 32 bytes of the SPKI encoding (RFC 8410 §4).
+    const der = createPublicKey(privateKeyObject(seed)).export({ format: 'der', type: 'spki' });
+    return new Uint8Array(der.subarray(der.length - 32));
   },
   sign(message, seed) {
     return new Uint8Array(sign(null, message, privateKeyObject(seed)));

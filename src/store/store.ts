@@ -2,10 +2,13 @@
  * The storage interface the ledger needs. SQLite (sqlite.ts) implements it today; another engine
  * (PostgreSQL) implements the same interface without touching core, domain or HTTP.
  *
- * Writes happen only inside `transaction`, which the ledger uses for group commit: one durable
- * commit for every submission that arrived during the previous one. Inside it, `savepoint` makes
- * each submitted batch atomic on its own, so a rejected batch leaves no trace while the others in
- * the same commit go through. Reads inside a transaction see its earlier writes.
+ * Writes happen only inside `transaction`, which the ledger uses for group commit: one commit for
+ * every submission that arrived during the previous one. Inside it, `savepoint` makes each
+ * submitted batch atomic on its own, so a rejected batch leaves no trace while the others in the
+ * same commit go through. Reads inside a transaction see its earlier writes.
+ *
+ * A commit is atomic but not yet durable; `sync()` makes every transaction committed before the
+ * call durable (on disk), without blocking the event loop. Nothing is acknowledged before it.
  */
 import type { RegistryEffect, RegistryView, ParticipantRecord, KeyRecord } from '../domain/registry.js';
 
@@ -68,5 +71,7 @@ export interface LedgerStore extends RegistryView {
   applyEffects(effects: readonly RegistryEffect[]): void;
   insertCheckpoint(cp: StoredCheckpoint): void;
   setMeta(key: string, value: string): void;
-  close(): void;
+  /** Resolves once every transaction committed before the call is on disk. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
 }

@@ -100,7 +100,7 @@ t.test('init', async (t) => {
   t.equal(ledger.size(), 1, 'genesis entry');
   t.equal(ledger.record(0).record.entry.payload.type, 'ledger.genesis');
   await ledger.close();
-  store.close();
+  await store.close();
 
   const ledgerKeyBefore = readFileSync(join(data, 'ledger.key.pem'));
   failsWith(t, await cli('init', '--db', db), /already exists/, 'second init on the same path');
@@ -254,7 +254,7 @@ t.test('participants and submissions against a running server', async (t) => {
   t.equal(ledger.size(), size);
   t.equal(ledger.checkpoint().size, size);
   await ledger.close();
-  store.close();
+  await store.close();
 });
 
 t.test('serve', async (t) => {
