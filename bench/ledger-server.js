@@ -6,7 +6,8 @@ import { buildApp } from '../dist/http/app.js';
 import { openDataDir } from '../dist/cli/setup.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string' } } });
-const { store, ledger } = openDataDir(values.db);
+const data = openDataDir(values.db, undefined, { verifyInWorker: true });
+const { ledger } = data;
 const app = await buildApp({ ledger });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`LISTENING ${new URL(address).port}\n`);
@@ -16,8 +17,7 @@ async function stop() {
   if (stopping) return;
   stopping = true;
   await app.close();
-  await ledger.close();
-  await store.close();
+  await data.close();
   process.exit(0);
 }
 process.stdin.on('end', stop);

@@ -37,6 +37,7 @@ import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerR
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
 import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
+import type { VerifyMany } from './platform/verify-pool.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
 
 export interface Receipt {
@@ -63,6 +64,11 @@ export interface LedgerOptions {
   readonly checkpointIntervalMs?: number;
   /** Largest batch one submission may carry. Default 1000. */
   readonly maxBatchEntries?: number;
+  /**
+   * Verify signatures elsewhere (a worker thread: src/platform/verify-pool.ts) instead of inline on
+   * the event loop. Must give the same verdicts as `ed`.
+   */
+  readonly verifyMany?: VerifyMany;
 }
 
 export interface GenesisOptions {
@@ -123,6 +129,14 @@ export interface ParticipantView {
 }
 
 /** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
+function signatureBytes(sig: string): Uint8Array {
+  try {
+    return fromBase64Url(sig);
+  } catch {
+    return new Uint8Array(0); // fails verification, and verifyEntrySignature then names why
+  }
+}
+
 const withIndex = (e: unknown, i: number, batch: boolean): unknown =>
   e instanceof LedgerError && batch
     ? new LedgerError(e.code, e.message.startsWith(`entries[${i}]`) ? e.message : `entries[${i}]: ${e.message}`, {
@@ -155,6 +169,8 @@ export function openLedger(options: LedgerOptions) {
   let unsynced: Array<{ settle: (failure?: LedgerError) => void; head: Head }> = [];
   let syncing: Promise<void> | undefined;
   let failed: LedgerError | undefined;
+  const knownKeys = new Map<string, Uint8Array>();
+  const verifyMany = options.verifyMany;
   let checkpointTimer: NodeJS.Timeout | undefined;
   let lastCheckpointAt = 0;
   let closed = false;
@@ -203,7 +219,25 @@ export function openLedger(options: LedgerOptions) {
     return { size, chainHash: last.chainHash, frontier, lastRecordedAtMs: Date.parse(lastRecord.recordedAt) };
   }
 
-  function prepare(value: unknown, where: string): Prepared {
+  /** Public key of a registered kid. kid → key never changes once registered (kids are unique). */
+  function knownKey(kid: string): Uint8Array | undefined {
+    let key = knownKeys.get(kid);
+    if (key === undefined) {
+      key = store.key(kid)?.publicKey;
+      if (key === undefined) return undefined;
+      if (knownKeys.size >= 100_000) knownKeys.clear();
+      knownKeys.set(kid, key);
+    }
+    return key;
+  }
+
+  /**
+   * Parse and canonicalise; check the signature now, outside the commit, when the key is already
+   * registered (the result still holds at sequencing time, where only the key's validity at that
+   * seq remains to be checked). Entries whose key is not registered yet (added in the same batch)
+   * are checked while sequencing.
+   */
+  function prepare(value: unknown, where: string): Prepared & { publicKey: Uint8Array | undefined } {
     const entry = parseEntry(value, where);
     const payloadJcs = canonicalize(entry.payload);
     const message = signingMessageFromCanonical(payloadJcs);
@@ -211,16 +245,30 @@ export function openLedger(options: LedgerOptions) {
     if (time > now() + maxSkew) {
       throw new LedgerError('LEDGER_TIME_IN_FUTURE', `${where}.payload.time ${entry.payload.time} is more than ${maxSkew / 1000} s ahead of the ledger's clock`);
     }
-    // Verify now, outside the commit, when the key is already registered: kid → public key never
-    // changes once registered (kids are unique), so the result still holds at sequencing time,
-    // where only the key's validity at that seq remains to be checked.
-    let verifiedWith: Uint8Array | undefined;
-    const known = store.key(entry.signature.kid);
-    if (known !== undefined) {
-      verifyEntrySignature(message, entry.signature, known.publicKey, ed);
-      verifiedWith = known.publicKey;
-    }
-    return { entry, payloadJcs, payloadHash: sha256(utf8(payloadJcs)), message, verifiedWith };
+    const publicKey = knownKey(entry.signature.kid);
+    if (publicKey !== undefined && verifyMany === undefined) verifyEntrySignature(message, entry.signature, publicKey, ed);
+    return { entry, payloadJcs, payloadHash: sha256(utf8(payloadJcs)), message, verifiedWith: verifyMany ? undefined : publicKey, publicKey };
+  }
+
+  /** With a verification worker: check the signatures of entries with known keys there. */
+  async function verifyOffThread(entries: Array<Prepared & { publicKey: Uint8Array | undefined }>, batch: boolean): Promise<Prepared[]> {
+    const todo = entries.flatMap((p, i) => (p.publicKey === undefined ? [] : [{ i, p, publicKey: p.publicKey }]));
+    const ok = await verifyMany!(
+      todo.map(({ p, publicKey }) => ({ signature: signatureBytes(p.entry.signature.sig), message: p.message, publicKey })),
+    );
+    const out: Prepared[] = entries.map((p) => ({ ...p, verifiedWith: undefined }));
+    todo.forEach(({ i, p, publicKey }, j) => {
+      if (!ok[j]) {
+        // Same verdict and error as verifying inline (verifyEntrySignature names the reason).
+        try {
+          verifyEntrySignature(p.message, p.entry.signature, publicKey, ed);
+        } catch (e) {
+          throw withIndex(e, i, batch);
+        }
+      }
+      out[i] = { ...out[i]!, verifiedWith: publicKey };
+    });
+    return out;
   }
 
   function receiptOf(r: StoredRecord): Receipt {
@@ -451,10 +499,10 @@ export function openLedger(options: LedgerOptions) {
       if (values.length > maxBatch) {
         return Promise.reject(new LedgerError('LEDGER_BATCH_TOO_LARGE', `a batch may carry at most ${maxBatch} entries, got ${values.length}`));
       }
-      let entries: Prepared[];
+      const batch = values.length > 1;
+      let prepared: Array<Prepared & { publicKey: Uint8Array | undefined }>;
       try {
-        const batch = values.length > 1;
-        entries = values.map((v, i) => {
+        prepared = values.map((v, i) => {
           try {
             return prepare(v, batch ? `entries[${i}]` : 'entry');
           } catch (e) {
@@ -464,13 +512,15 @@ export function openLedger(options: LedgerOptions) {
       } catch (e) {
         return Promise.reject(e);
       }
-      return new Promise((resolve, reject) => {
-        queue.push({ entries, resolve, reject });
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      });
+      const enqueue = (entries: readonly Prepared[]) =>
+        new Promise<Receipt[]>((resolve, reject) => {
+          queue.push({ entries, resolve, reject });
+          if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
+        });
+      return verifyMany === undefined ? enqueue(prepared) : verifyOffThread(prepared, batch).then(enqueue);
     },
 
     /** The latest checkpoint; signs one now when `minSize` asks for records it does not cover yet. */

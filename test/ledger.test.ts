@@ -177,3 +177,34 @@ t.test('a failed sync stops writes instead of guessing what is on disk', async (
   (L.store as { sync: () => Promise<void> }).sync = realSync;
   await L.close();
 });
+
+t.test('signatures checked on the verification worker get the same verdicts', async (t) => {
+  const { startVerifyPool } = await import('../src/platform/verify-pool.js');
+  const pool = startVerifyPool();
+  const L = await makeLedger({ verifyMany: pool.verifyMany });
+  t.teardown(async () => {
+    await L.close();
+    await pool.close();
+  });
+  const s = party('worker-checked');
+  await L.register(s);
+  const add = (who = s) => L.sign(who, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('k').publicKey) });
+  const good = add();
+  const bad = { ...good, signature: { ...good.signature, sig: (good.signature.sig.startsWith('A') ? 'B' : 'A') + good.signature.sig.slice(1) } };
+  const size = L.ledger.size();
+  await t.rejects(L.ledger.submit([bad]), { code: 'LEDGER_SIGNATURE_INVALID' });
+  await t.rejects(L.ledger.submit([add(), bad]), { code: 'LEDGER_SIGNATURE_INVALID', details: { index: 1 } });
+  t.equal(L.ledger.size(), size, 'nothing written');
+  const receipts = await Promise.all(Array.from({ length: 20 }, () => L.ledger.submit([add()])));
+  t.equal(receipts.length, 20);
+  // A key registered in the same batch is unknown on arrival: checked while sequencing instead.
+  const fresh = party('fresh-supplier');
+  const batch = [
+    L.sign(L.operator, { type: 'participant.register', participant: fresh.id, name: 'Fresh', roles: ['supplier'], publicKey: toBase64Url(fresh.publicKey) }),
+    L.sign(fresh, { type: 'participant.key.add', participant: fresh.id, publicKey: toBase64Url(party('k2').publicKey) }),
+  ];
+  const r = await L.ledger.submit(batch);
+  t.equal(r.length, 2);
+  const forged = { ...batch[1]!, payload: { ...batch[1]!.payload, id: 'other-id' } };
+  await t.rejects(L.ledger.submit([forged]), { code: 'LEDGER_SIGNATURE_INVALID' }, 'tampered payload caught by the worker');
+});

@@ -36,14 +36,14 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     const info = await initDataDir({ db: o.db, origin: o.origin ?? DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator' });
     log(`initialised a new ledger in ${o.db}\n  ledger key: ${info.verifierKey}\n  operator key: ${info.operatorKeyPath}`);
   }
-  const { store, ledger } = openDataDir(o.db, o.origin);
+  const data = openDataDir(o.db, o.origin, { verifyInWorker: true });
+  const { ledger } = data;
   const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' } });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {
-    await ledger.close();
-    await store.close();
+    await data.close();
     throw new Error(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const base = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
@@ -51,8 +51,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await app.close();
-      await ledger.close();
-      await store.close();
+      await data.close();
     })());
   if (o.handleSignals ?? true) {
     const stop = (signal: string) => {

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { LedgerError } from '../core/errors.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
+import { startVerifyPool } from '../platform/verify-pool.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 import { readPrivateKey, writeNewKeyPair } from './keyfiles.js';
@@ -49,17 +50,42 @@ export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string
   }
 }
 
-/** Open an initialised data directory; the origin comes from the database unless given. */
-export function openDataDir(db: string, origin?: string): { store: LedgerStore; ledger: Ledger } {
+export interface OpenDataDir {
+  readonly store: LedgerStore;
+  readonly ledger: Ledger;
+  /** Close the ledger (final checkpoint), the store and the verification worker. */
+  close(): Promise<void>;
+}
+
+/**
+ * Open an initialised data directory; the origin comes from the database unless given. The
+ * service verifies signatures on a worker thread (`verifyInWorker`), one-shot tools inline.
+ */
+export function openDataDir(db: string, origin?: string, options: { verifyInWorker?: boolean } = {}): OpenDataDir {
   if (!existsSync(db)) throw new LedgerError('LEDGER_NOT_FOUND', `${db} does not exist; run "trace-ledger init" first`);
   const ledgerSeed = readPrivateKey(ledgerKeyPath(db));
   const store = openSqliteStore(db);
+  const pool = options.verifyInWorker ? startVerifyPool() : undefined;
   try {
     const storedOrigin = store.meta('origin');
-    const ledger = openLedger({ store, origin: origin ?? storedOrigin ?? DEFAULT_ORIGIN, ledgerSeed });
-    return { store, ledger };
+    const ledger = openLedger({
+      store,
+      origin: origin ?? storedOrigin ?? DEFAULT_ORIGIN,
+      ledgerSeed,
+      ...(pool ? { verifyMany: pool.verifyMany } : {}),
+    });
+    return {
+      store,
+      ledger,
+      async close() {
+        await ledger.close();
+        await store.close();
+        await pool?.close();
+      },
+    };
   } catch (e) {
     void store.close();
+    void pool?.close();
     throw e;
   }
 }

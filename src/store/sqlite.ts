@@ -202,11 +202,21 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
   let walFd: number | undefined;
   const checkpointer = db.readonly ? undefined : startCheckpointer(path);
 
-  /** After a sync: hand the WAL to the checkpointer, or checkpoint here if it fell far behind. */
+  const syncsInFlight = new Set<Promise<void>>();
+
+  /**
+   * After a sync: hand the WAL to the checkpointer, or checkpoint here if it fell far behind. A
+   * checkpoint is housekeeping: if it cannot run now (busy, closing), the next sync tries again.
+   */
   function maybeCheckpoint(fd: number): void {
-    const walBytes = fstatSync(fd).size;
-    if (walBytes >= WAL_MAX_BYTES) db.pragma('wal_checkpoint(RESTART)');
-    else if (walBytes >= CHECKPOINT_BYTES) checkpointer?.request();
+    if (fd !== walFd || !db.open) return;
+    try {
+      const walBytes = fstatSync(fd).size;
+      if (walBytes >= WAL_MAX_BYTES) db.pragma('wal_checkpoint(RESTART)');
+      else if (walBytes >= CHECKPOINT_BYTES) checkpointer?.request();
+    } catch {
+      // retried after the next sync
+    }
   }
   const q = {
     size: db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS n FROM records').pluck(),
@@ -320,15 +330,21 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
         }
       }
       const fd = walFd;
-      return new Promise((resolve, reject) =>
+      const done = new Promise<void>((resolve, reject) =>
         fdatasync(fd, (err) => {
           if (err) return reject(err);
           maybeCheckpoint(fd);
           resolve();
         }),
       );
+      syncsInFlight.add(done);
+      const forget = () => void syncsInFlight.delete(done);
+      done.then(forget, forget);
+      return done;
     },
     async close() {
+      // A sync still running holds the WAL descriptor: let it finish before closing it.
+      await Promise.allSettled([...syncsInFlight]);
       await checkpointer?.close();
       if (walFd !== undefined) closeSync(walFd);
       walFd = undefined;
