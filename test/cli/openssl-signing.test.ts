@@ -12,9 +12,9 @@ import { parsePublicKeyPem } from '../../src/core/keys.js';
 import { buildApp } from '../../src/http/app.js';
 import { makeLedger, party } from '../helpers.js';
 
-const haveTools = ['openssl', 'curl'].every((tool) => spawnSync(tool, ['--version']).status === 0 || spawnSync(tool, ['version']).status === 0);
-
-t.test('sign-with-openssl.sh submits an entry the ledger accepts', { skip: haveTools ? false : 'openssl or curl missing' }, async (t) => {
+t.test('sign-with-openssl.sh submits an entry the ledger accepts', async (t) => {
+  // .ci/run installs openssl and curl; without them this promise of the README is not kept.
+  for (const tool of ['openssl', 'curl']) t.equal(spawnSync(tool, ['--version']).error, undefined, `${tool} is installed`);
   const L = await makeLedger();
   const app = await buildApp({ ledger: L.ledger });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
