@@ -252,12 +252,12 @@ export function openLedger(options: LedgerOptions) {
 
   /** With a verification worker: check the signatures of entries with known keys there. */
   async function verifyOffThread(entries: Array<Prepared & { publicKey: Uint8Array | undefined }>, batch: boolean): Promise<Prepared[]> {
-    const todo = entries.flatMap((p, i) => (p.publicKey === undefined ? [] : [{ i, p, publicKey: p.publicKey }]));
+    const toCheck = entries.flatMap((p, i) => (p.publicKey === undefined ? [] : [{ i, p, publicKey: p.publicKey }]));
     const ok = await verifyMany!(
-      todo.map(({ p, publicKey }) => ({ signature: signatureBytes(p.entry.signature.sig), message: p.message, publicKey })),
+      toCheck.map(({ p, publicKey }) => ({ signature: signatureBytes(p.entry.signature.sig), message: p.message, publicKey })),
     );
     const out: Prepared[] = entries.map((p) => ({ ...p, verifiedWith: undefined }));
-    todo.forEach(({ i, p, publicKey }, j) => {
+    toCheck.forEach(({ i, p, publicKey }, j) => {
       if (!ok[j]) {
         // Same verdict and error as verifying inline (verifyEntrySignature names the reason).
         try {

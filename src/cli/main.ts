@@ -138,40 +138,36 @@ async function proveInclusion(url: string, seq: number, leafHash: string, pinned
   );
 }
 
+/** Sign `fields` as the operator (--key, --signer) with a fresh id and the current time, submit, print the receipt. */
+async function submitAsOperator(values: Record<string, unknown>, fields: Record<string, unknown> & { type: string }): Promise<number> {
+  const payload = { signer: values['signer'] as string, id: randomUUID(), time: new Date().toISOString(), ...fields };
+  const receipt = await postEntries(serviceUrl(values), signEntry(payload, readPrivateKey(values['key'] as string), nodeEd25519));
+  console.log(JSON.stringify(receipt));
+  return 0;
+}
+
 async function participantCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const common = { key: { type: 'string', default: 'data/operator.key.pem' }, signer: { type: 'string', default: 'operator' }, url: { type: 'string' } } as const;
   if (action === 'add') {
     const { values } = parse(rest, { ...common, id: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, gln: { type: 'string' }, 'public-key': { type: 'string' } });
-    const payload = {
+    return submitAsOperator(values, {
       type: 'participant.register',
-      signer: values['signer'] as string,
-      id: randomUUID(),
-      time: new Date().toISOString(),
       participant: required(values, 'id'),
       name: required(values, 'name'),
       roles: required(values, 'roles').split(',').map((r) => r.trim()),
       ...(values['gln'] ? { gln: values['gln'] as string } : {}),
       publicKey: toBase64Url(readPublicKey(required(values, 'public-key'))),
-    };
-    const receipt = await postEntries(serviceUrl(values), signEntry(payload, readPrivateKey(values['key'] as string), nodeEd25519));
-    console.log(JSON.stringify(receipt));
-    return 0;
+    });
   }
   if (action === 'revoke') {
     const { values } = parse(rest, { ...common, id: { type: 'string' }, kid: { type: 'string' }, reason: { type: 'string' } });
-    const payload = {
+    return submitAsOperator(values, {
       type: 'participant.key.revoke',
-      signer: values['signer'] as string,
-      id: randomUUID(),
-      time: new Date().toISOString(),
       participant: required(values, 'id'),
       kid: required(values, 'kid'),
       ...(values['reason'] ? { reason: values['reason'] as string } : {}),
-    };
-    const receipt = await postEntries(serviceUrl(values), signEntry(payload, readPrivateKey(values['key'] as string), nodeEd25519));
-    console.log(JSON.stringify(receipt));
-    return 0;
+    });
   }
   throw new UsageError('participant add|revoke');
 }

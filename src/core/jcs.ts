@@ -191,18 +191,18 @@ function countMembersInText(text: string): number {
 /** Number of own members of every object in a JSON.parse result (iterative: no depth limit). */
 function countMembersInValue(root: unknown): number {
   let count = 0;
-  const todo: unknown[] = [root];
-  while (todo.length > 0) {
-    const v = todo.pop();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
     if (typeof v !== 'object' || v === null) continue;
     if (Array.isArray(v)) {
-      for (const item of v) if (typeof item === 'object' && item !== null) todo.push(item);
+      for (const item of v) if (typeof item === 'object' && item !== null) stack.push(item);
     } else {
       const keys = Object.keys(v);
       count += keys.length;
       for (const k of keys) {
         const item = (v as Record<string, unknown>)[k];
-        if (typeof item === 'object' && item !== null) todo.push(item);
+        if (typeof item === 'object' && item !== null) stack.push(item);
       }
     }
   }
