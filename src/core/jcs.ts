@@ -59,7 +59,7 @@ function describe(value: object): string {
 
 function serializeString(s: string, st: WalkState, what: string): string {
   // I-JSON (RFC 7493 §2.1), required by RFC 8785 §3.1: a lone surrogate has no UTF-8 encoding, and
-  // JSON.stringify would silently turn it into a \uXXXX escape that other JCS implementations reject.
+  // JSON.stringify would silently turn it into a \u escape sequence that other JCS implementations reject.
   if (!isWellFormed(s)) fail(st, `${what} contains an unpaired surrogate`);
   return JSON.stringify(s);
 }
