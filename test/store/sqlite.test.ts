@@ -8,7 +8,7 @@ import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.js';
 import { openLedger } from '../../src/ledger.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../../src/store/sqlite.js';
 import type { LedgerStore } from '../../src/store/store.js';
 import { makeLedger, ORIGIN, party, type Party, type TestLedger } from '../helpers.js';
 
@@ -111,12 +111,15 @@ t.test('INSERT OR REPLACE cannot overwrite or delete log rows', async (t) => {
   const before = snapshot(db);
   const r3 = db.prepare('SELECT * FROM records WHERE seq = 3').get() as { signer: string; entry_id: string; leaf_hash: Buffer };
   const cp = db.prepare('SELECT id FROM checkpoints ORDER BY id LIMIT 1').get() as { id: number };
-  const insertRecord = `INSERT OR REPLACE INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash)
-    VALUES (?, ?, ?, 'x', zeroblob(32), X'00', ?, zeroblob(32))`;
+  const insertRecord = `INSERT OR REPLACE INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key)
+    VALUES (?, ?, ?, 'x', zeroblob(32), X'00', ?, zeroblob(32), ?, ?)`;
+  const replace = (seq: number, signer: string, entryId: string, leafHash: Buffer) =>
+    db.prepare(insertRecord).run(seq, signer, entryId, leafHash, leafKeyOf(leafHash), entryKeyOf(signer, entryId));
   const cases: Array<[string, () => unknown]> = [
-    ['record at the next seq reusing (signer, entry_id) of seq 3', () => db.prepare(insertRecord).run(size, r3.signer, r3.entry_id, Buffer.alloc(32, 7))],
-    ['record at the next seq reusing the leaf hash of seq 3', () => db.prepare(insertRecord).run(size, 'x', 'y', r3.leaf_hash)],
-    ['record over an existing seq', () => db.prepare(insertRecord).run(3, 'x', 'y', Buffer.alloc(32, 8))],
+    ['record at the next seq reusing (signer, entry_id) of seq 3', () => replace(size, r3.signer, r3.entry_id, Buffer.alloc(32, 7))],
+    ['record at the next seq reusing the leaf hash of seq 3', () => replace(size, 'x', 'y', r3.leaf_hash)],
+    ['record over an existing seq', () => replace(3, 'x', 'y', Buffer.alloc(32, 8))],
+    ['record without index keys', () => db.prepare(`INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (?, 'x', 'z', 'x', zeroblob(32), X'00', zeroblob(32), zeroblob(32))`).run(size)],
     ['merkle node over an existing one', () => db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))').run()],
     ['checkpoint over an existing id', () => db.prepare("REPLACE INTO checkpoints (id, size, root, note, signed_at) VALUES (?, 0, zeroblob(32), 'x', 'y')").run(cp.id)],
   ];
@@ -129,9 +132,10 @@ t.test('a record whose seq is not the next one is rejected', async (t) => {
   const db = new Database(L.dbPath);
   t.teardown(() => db.close());
   const before = snapshot(db);
-  const insert = db.prepare(
-    'INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, zeroblob(32), X\'00\', ?, zeroblob(32))',
+  const stmt = db.prepare(
+    'INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key) VALUES (?, ?, ?, ?, zeroblob(32), X\'00\', ?, zeroblob(32), ?, ?)',
   );
+  const insert = { run: (seq: number, signer: string, entryId: string, type: string, leafHash: Buffer) => stmt.run(seq, signer, entryId, type, leafHash, leafKeyOf(leafHash), entryKeyOf(signer, entryId)) };
   for (const seq of [size + 1, size + 100, size - 1, 0, -1]) {
     t.throws(() => insert.run(seq, 's', `e${seq}`, 'x', Buffer.alloc(32, seq & 0xff)), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, `seq ${seq}`);
   }
@@ -250,19 +254,25 @@ t.test('schema version and file checks', async (t) => {
     t.match(withConnectionSpy(() => openSqliteStore(L.dbPath, { readonly: true })).error, { code: 'LEDGER_STORE_CORRUPT' }, 'read-only too');
   });
 
-  await t.test('a database of schema version 1 is migrated', async (t) => {
-    const { L, size } = await closedLedger(t, 1);
-    const db = new Database(L.dbPath);
-    const latest = db.pragma('user_version', { simple: true }) as number;
-    for (const name of ['records_no_replace', 'merkle_nodes_no_replace', 'checkpoints_no_replace']) db.exec(`DROP TRIGGER ${name}`);
-    db.pragma('user_version = 1');
-    db.close();
-    reopen(L).close();
-    const again = new Database(L.dbPath);
+  await t.test('a database of schema version 1 is migrated, keys backfilled', async (t) => {
+    const path = join(dir, 'v1.db');
+    const v1 = new Database(path);
+    v1.pragma('journal_mode = WAL');
+    v1.exec(MIGRATIONS[0] as string);
+    v1.pragma('user_version = 1');
+    const leafHash = Buffer.alloc(32, 0x42);
+    v1.prepare(`INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (0, 'acme', 'e-1', 't', zeroblob(32), X'00', ?, zeroblob(32))`).run(leafHash);
+    v1.exec(`INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, 0, randomblob(32))`);
+    v1.close();
+    const store = openSqliteStore(path);
+    t.equal(store.seqOfLeafHash(leafHash), 0, 'leaf hash found through the backfilled key');
+    t.equal(store.entryBySignerId('acme', 'e-1')?.seq, 0, '(signer, id) found through the backfilled key');
+    await store.close();
+    const again = new Database(path);
     t.teardown(() => again.close());
-    t.equal(again.pragma('user_version', { simple: true }), latest);
+    t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
     t.throws(() => again.prepare('REPLACE INTO merkle_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))').run(), { code: 'SQLITE_CONSTRAINT_TRIGGER' });
-    t.equal(again.prepare('SELECT COUNT(*) FROM records').pluck().get(), size);
+    t.throws(() => again.prepare('UPDATE records SET type = ? WHERE seq = 0').run('u'), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, 'the update trigger is back after the backfill');
   });
 
   await t.test('a file that is not SQLite is refused', async (t) => {
