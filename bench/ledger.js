@@ -30,7 +30,7 @@ function newKeyPair() {
 }
 
 /** A data dir with `signers` registered participants; returns their keys. */
-async function makeDataDir(lib, signers) {
+export async function makeDataDir(lib, signers) {
   const td = lib.tempDir('bench-ledger-');
   const db = path.join(td.dir, 'ledger.db');
   await initDataDir({ db, origin: 'bench.trace-ledger.local/log', operatorId: 'operator', operatorName: 'Bench operator' });
@@ -52,7 +52,7 @@ async function makeDataDir(lib, signers) {
 }
 
 /** `count` signed entries (≈ 480 bytes of JSON each), round-robin over the parties. */
-function makeEntries(parties, count) {
+export function makeEntries(parties, count) {
   const out = new Array(count);
   const time = new Date().toISOString();
   for (let i = 0; i < count; i++) {
