@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { gc, measure, packageVersion, runAutocannon, spawnServer, tempDir } from './lib.js';
+import { entryFeeder, gc, measure, packageVersion, runAutocannon, spawnServer, tempDir } from './lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ENTRY_PREFIX = Buffer.from('trace-ledger/v1 entry\n', 'utf8');
@@ -110,15 +110,20 @@ export async function verifyBaseline({ seconds = 3, messages = 256 } = {}) {
 
 // ---------------------------------------------------------------- b. SQLite batched inserts
 
+/** A `rows` table in a fresh database, WAL mode, synchronous=FULL: what both SQLite baselines write to. */
+function openRowsDb(dir) {
+  const db = new Database(path.join(dir, 'bench.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('CREATE TABLE rows (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)');
+  return { db, insert: db.prepare('INSERT INTO rows (body) VALUES (?)') };
+}
+
 /** better-sqlite3 in a temp dir, WAL, synchronous=FULL, 400-byte rows in transactions of 1,000 rows. */
 export async function sqliteInsertBaseline({ seconds = 3, rowBytes = 400, rowsPerTxn = 1000 } = {}) {
   const td = tempDir('bench-sqlite-');
   try {
-    const db = new Database(path.join(td.dir, 'bench.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec('CREATE TABLE rows (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)');
-    const insert = db.prepare('INSERT INTO rows (body) VALUES (?)');
+    const { db, insert } = openRowsDb(td.dir);
     const pool = randomBlocks(1024, rowBytes);
     let k = 0;
     const txn = db.transaction(() => {
@@ -162,24 +167,13 @@ export async function naiveServerBaseline({ seconds = 5, connections = 32, warmu
     server = await spawnServer(path.join(HERE, 'naive-server.js'), ['--db', dbFile, '--keys', keysFile]);
     gc();
 
-    let next = 0;
-    let exhausted = 0;
-    const request = {
-      method: 'POST',
-      path: '/v1/entries',
-      headers: { 'content-type': 'application/json' },
-      setupRequest(req) {
-        if (next >= bodies.length) exhausted++;
-        req.body = bodies[Math.min(next++, bodies.length - 1)];
-        return req;
-      },
-    };
-    const common = { url: server.url, connections, requests: [request] };
+    const feeder = entryFeeder(bodies);
+    const common = { url: server.url, connections, requests: [feeder.request] };
     // each connection builds one request ahead, so leave `connections` bodies of slack per run
     if (warmupSeconds > 0) {
       await runAutocannon({ ...common, duration: warmupSeconds, maxOverallRequests: Math.floor(pool / 10) });
     }
-    const r = await runAutocannon({ ...common, duration: seconds, maxOverallRequests: Math.max(connections, bodies.length - next - 2 * connections) });
+    const r = await runAutocannon({ ...common, duration: seconds, maxOverallRequests: Math.max(connections, bodies.length - feeder.used() - 2 * connections) });
     await server.stop();
     server = null;
 
@@ -201,7 +195,7 @@ export async function naiveServerBaseline({ seconds = 5, connections = 32, warmu
       connections,
       bodyBytes: Buffer.byteLength(bodies[0]),
       rowsInDb,
-      poolExhausted: exhausted > 0,
+      poolExhausted: feeder.exhausted() > 0,
     };
   } finally {
     if (server) await server.stop();
@@ -299,11 +293,7 @@ export async function fdatasyncBaseline({ seconds = 2, blockBytes = 400 } = {}) 
 export async function sqliteSingleCommitBaseline({ seconds = 2, rowBytes = 400 } = {}) {
   const td = tempDir('bench-sqlite1-');
   try {
-    const db = new Database(path.join(td.dir, 'bench.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec('CREATE TABLE rows (seq INTEGER PRIMARY KEY, body BLOB NOT NULL)');
-    const insert = db.prepare('INSERT INTO rows (body) VALUES (?)');
+    const { db, insert } = openRowsDb(td.dir);
     const pool = randomBlocks(1024, rowBytes);
     const r = await measure('sqliteSingleCommit', (i) => insert.run(pool[i & 1023]), { seconds, warmupSeconds: 0.2, latencies: true });
     db.close();

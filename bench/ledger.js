@@ -66,6 +66,15 @@ export function makeEntries(parties, count) {
   return out;
 }
 
+/** JSON request bodies: one entry each, or arrays of `perRequest` entries (batches). */
+export function requestBodies(entries, perRequest) {
+  const bodies = [];
+  for (let i = 0; i + perRequest <= entries.length; i += perRequest) {
+    bodies.push(JSON.stringify(perRequest === 1 ? entries[i] : entries.slice(i, i + perRequest)));
+  }
+  return bodies;
+}
+
 async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
   const expectedRate = perRequest > 1 ? 12_000 : 5_000; // entries/s: sizes the pre-signed pool
   const pool = Math.ceil(expectedRate * (seconds + 2) * 1.5);
@@ -73,28 +82,15 @@ async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
   let server;
   try {
     log(`  ${id}: signing ${pool.toLocaleString()} entries…`);
-    const entries = makeEntries(parties, pool);
-    const bodies = [];
-    for (let i = 0; i + perRequest <= entries.length; i += perRequest) {
-      bodies.push(JSON.stringify(perRequest === 1 ? entries[i] : entries.slice(i, i + perRequest)));
-    }
+    const bodies = requestBodies(makeEntries(parties, pool), perRequest);
     server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db]);
     log(`  ${id}: server up on ${server.url}, ${bodies.length} bodies`);
     lib.gc();
-    let next = 0;
-    const request = {
-      method: 'POST',
-      path: '/v1/entries',
-      headers: { 'content-type': 'application/json' },
-      setupRequest(req) {
-        req.body = bodies[Math.min(next++, bodies.length - 1)];
-        return req;
-      },
-    };
-    const common = { url: server.url, connections, requests: [request] };
+    const feeder = lib.entryFeeder(bodies);
+    const common = { url: server.url, connections, requests: [feeder.request] };
     await lib.runAutocannon({ ...common, duration: 1, maxOverallRequests: Math.floor(bodies.length / 10) });
-    log(`  ${id}: warm-up done (${next} bodies used)`);
-    const r = await lib.runAutocannon({ ...common, duration: seconds, maxOverallRequests: bodies.length - next - 2 * connections });
+    log(`  ${id}: warm-up done (${feeder.used()} bodies used)`);
+    const r = await lib.runAutocannon({ ...common, duration: seconds, maxOverallRequests: bodies.length - feeder.used() - 2 * connections });
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${id}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
     return {
       id,

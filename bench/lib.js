@@ -418,6 +418,29 @@ export async function runAutocannon(opts) {
   };
 }
 
+/**
+ * An autocannon request that POSTs the pre-built `bodies` to /v1/entries, each at most once (past
+ * the end it repeats the last one and counts it in `exhausted`). `used()` says how many went out.
+ */
+export function entryFeeder(bodies) {
+  let next = 0;
+  let exhausted = 0;
+  return {
+    request: {
+      method: 'POST',
+      path: '/v1/entries',
+      headers: { 'content-type': 'application/json' },
+      setupRequest(req) {
+        if (next >= bodies.length) exhausted++;
+        req.body = bodies[Math.min(next++, bodies.length - 1)];
+        return req;
+      },
+    },
+    used: () => next,
+    exhausted: () => exhausted,
+  };
+}
+
 // ---------------------------------------------------------------- results file
 
 /**

@@ -4,29 +4,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as lib from './lib.js';
-import { makeDataDir, makeEntries } from './ledger.js';
+import { makeDataDir, makeEntries, requestBodies } from './ledger.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const [perRequest = 1, connections = 32, seconds = 5] = process.argv.slice(2).map(Number);
 const { td, db, parties } = await makeDataDir(lib, 16);
-const entries = makeEntries(parties, Math.ceil((perRequest > 1 ? 12_000 : 5_000) * (seconds + 1) * 1.5));
-const bodies = [];
-for (let i = 0; i + perRequest <= entries.length; i += perRequest) {
-  bodies.push(JSON.stringify(perRequest === 1 ? entries[i] : entries.slice(i, i + perRequest)));
-}
+const bodies = requestBodies(makeEntries(parties, Math.ceil((perRequest > 1 ? 12_000 : 5_000) * (seconds + 1) * 1.5)), perRequest);
 const nodeArgs = process.env.PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(HERE, 'out', 'prof')}`] : [];
 const server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db], { nodeArgs });
-let next = 0;
-const request = {
-  method: 'POST',
-  path: '/v1/entries',
-  headers: { 'content-type': 'application/json' },
-  setupRequest(req) {
-    req.body = bodies[Math.min(next++, bodies.length - 1)];
-    return req;
-  },
-};
-const r = await lib.runAutocannon({ url: server.url, connections, duration: seconds, requests: [request], maxOverallRequests: bodies.length - 2 * connections });
+const feeder = lib.entryFeeder(bodies);
+const r = await lib.runAutocannon({ url: server.url, connections, duration: seconds, requests: [feeder.request], maxOverallRequests: bodies.length - 2 * connections });
 console.log(`${perRequest} entries/request, ${connections} connections: ${Math.round(r.okPerSec * perRequest)} entries/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, non-2xx ${r.non2xx}`);
 await server.stop();
 td.remove();

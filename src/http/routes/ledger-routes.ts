@@ -3,10 +3,9 @@
  * by Fastify's JSON Schemas (which also document them in the OpenAPI document); entry bodies are
  * validated by the zod schemas inside the ledger, so they are described here but not checked twice.
  */
-import { z } from 'zod';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
-import { Entry } from '../../domain/schemas.js';
+import { jsonSchemas } from '../../domain/json-schemas.js';
 import type { Ledger } from '../../ledger.js';
 
 const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
@@ -19,8 +18,8 @@ const receipt = {
   properties: { seq: uint, leafHash: hex64, chainHash: hex64, recordedAt: { type: 'string', format: 'date-time' } },
 } as const;
 
-const entryJsonSchema = z.toJSONSchema(Entry, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-delete entryJsonSchema['$schema'];
+// The published schema (schemas/entry.schema.json), without the keys OpenAPI does not take.
+const { $schema: _schema, $id: _id, ...entryJsonSchema } = jsonSchemas()['entry.schema.json'] as Record<string, unknown>;
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;
