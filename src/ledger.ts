@@ -35,7 +35,9 @@ import {
 import { formatVerifierKey, parseVerifierKey } from './core/note.js';
 import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerRecord } from './core/record.js';
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
+import { domainEffects } from './domain/rules.js';
 import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
+import { downstream, history, pactFootprint, requireCode, upstream } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
@@ -172,6 +174,8 @@ export function openLedger(options: LedgerOptions) {
   const knownKeys = new Map<string, Uint8Array>();
   const verifyMany = options.verifyMany;
   let checkpointTimer: NodeJS.Timeout | undefined;
+  /** Queries waiting for the commits they could see to be durable. */
+  let barrierWaiters: Array<{ size: number; resolve: () => void }> = [];
   let lastCheckpointAt = 0;
   let closed = false;
 
@@ -321,6 +325,7 @@ export function openLedger(options: LedgerOptions) {
           verifyEntrySignature(p.message, signature, key.publicKey, ed);
         }
         const effects = registryEffects(store, payload, seq);
+        const domain = domainEffects(store, payload, seq);
         // recordedAt never goes backwards, even if the server clock is stepped back.
         const recordedAtMs = Math.max(now(), head.lastRecordedAtMs);
         const recordedAt = new Date(recordedAtMs).toISOString();
@@ -331,6 +336,7 @@ export function openLedger(options: LedgerOptions) {
         store.insertRecord({ seq, signer: payload.signer, entryId: payload.id, type: payload.type, payloadHash: p.payloadHash, leaf, leafHash, chainHash: chain });
         store.insertNodes(newNodes);
         store.applyEffects(effects);
+        store.applyDomainEffects(domain);
         head = { size: seq + 1, chainHash: chain, frontier, lastRecordedAtMs: recordedAtMs };
         const receipt = { seq, leafHash: toHex(leafHash), chainHash: toHex(chain), recordedAt };
         inBatch.set(dupKey, { hash: p.payloadHash, receipt });
@@ -393,6 +399,7 @@ export function openLedger(options: LedgerOptions) {
       () => {
         durable = covered.at(-1)!.head;
         for (const group of covered) group.settle();
+        releaseBarriers();
       },
       (cause: unknown) => {
         // After a failed fsync the kernel may have dropped the dirty pages: what is committed is
@@ -401,6 +408,7 @@ export function openLedger(options: LedgerOptions) {
         failed = new LedgerError('LEDGER_UNAVAILABLE', `the ledger stopped accepting writes: syncing to disk failed (${(cause as Error).message}); restart it`, { cause });
         for (const group of [...covered, ...unsynced]) group.settle(failed);
         unsynced = [];
+        releaseBarriers();
       },
     ).finally(() => {
       syncing = undefined;
@@ -452,6 +460,22 @@ export function openLedger(options: LedgerOptions) {
       leafHash: toHex(r.leafHash),
       chainHash: toHex(r.chainHash),
     };
+  }
+
+  function releaseBarriers(): void {
+    const ready = barrierWaiters.filter((w) => w.size <= durable.size || failed !== undefined);
+    barrierWaiters = barrierWaiters.filter((w) => !ready.includes(w));
+    ready.forEach((w) => w.resolve());
+  }
+
+  /**
+   * Projections are written with their records, before the sync that makes them durable. A query
+   * waits (about one fsync at most) until everything it could see is on disk, so no answer shows
+   * an effect that a crash could still take back.
+   */
+  function durableBarrier(): Promise<void> {
+    if (head.size <= durable.size || failed !== undefined) return Promise.resolve();
+    return new Promise((resolve) => barrierWaiters.push({ size: head.size, resolve }));
   }
 
   function checkSize(size: number, what: string): void {
@@ -585,6 +609,36 @@ export function openLedger(options: LedgerOptions) {
       return participantView(p);
     },
 
+    /** Current state of an object: what it is, who holds how much, where it is packed. */
+    async object(code: string) {
+      await durableBarrier();
+      const o = requireCode(store, code);
+      const holdings = store.holdingsOf([o.code]);
+      return {
+        ...upstreamSummary(o),
+        holders: holdings.map((h) => ({ holder: h.holder, quantity: { value: h.quantity / 1e6, unit: o.unit } })),
+        packedIn: store.containersOf(o.code).map((c) => ({ parent: c.parent, quantity: { value: c.quantity / 1e6, unit: o.unit } })),
+        contents: store.contents(o.code).filter((c) => c.quantity > 0).map((c) => ({ child: c.child, quantity: c.quantity / 1e6 })),
+        recalled: o.recalledSeq !== null,
+      };
+    },
+    async upstream(code: string) {
+      await durableBarrier();
+      return upstream(store, code);
+    },
+    async downstream(code: string) {
+      await durableBarrier();
+      return downstream(store, code);
+    },
+    async history(code: string) {
+      await durableBarrier();
+      return history(store, code);
+    },
+    async footprint(code: string) {
+      await durableBarrier();
+      return pactFootprint(store, code, durable.size);
+    },
+
     /** Stop accepting writes, sign a final checkpoint of what was committed. */
     async close(): Promise<void> {
       if (closed) return;
@@ -599,6 +653,16 @@ export function openLedger(options: LedgerOptions) {
       }
     },
   };
+
+  function upstreamSummary(o: ReturnType<typeof requireCode>) {
+    return {
+      code: o.code, level: o.level, product: o.spec.product, producer: o.producer, quantity: { value: o.quantity / 1e6, unit: o.unit },
+      createdSeq: o.createdSeq, createdBy: o.createdBy, recalledSeq: o.recalledSeq,
+      ...(o.spec.attributes === undefined ? {} : { attributes: o.spec.attributes }),
+      ...(o.spec.certificates === undefined ? {} : { certificates: o.spec.certificates }),
+      ...(o.spec.footprint === undefined ? {} : { declaredFootprint: o.spec.footprint }),
+    };
+  }
 
   function participantView(p: ParticipantRecord): ParticipantView {
     return {
@@ -619,3 +683,31 @@ export function openLedger(options: LedgerOptions) {
 const toBase64UrlKey = (k: Uint8Array): string => Buffer.from(k).toString('base64url');
 
 export type Ledger = ReturnType<typeof openLedger>;
+
+/**
+ * Recreate every derived table (registry and traceability projections) from the log alone, in one
+ * transaction: either the rebuilt tables replace the old ones or nothing changes. The rules run
+ * again on every entry; one that no longer holds means the log and this program disagree, and is
+ * reported with its seq.
+ * @throws LedgerError LEDGER_STORE_CORRUPT naming the first record that does not replay
+ */
+export function rebuildDerived(store: LedgerStore, onProgress?: (done: number, total: number) => void): { records: number } {
+  const total = store.size();
+  store.transaction(() => {
+    store.clearDerived();
+    let seq = 0;
+    for (const r of store.iterateRecords(0, total)) {
+      let payload: Payload;
+      try {
+        payload = (JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord).entry.payload as unknown as Payload;
+        store.applyEffects(registryEffects(store, payload, r.seq));
+        store.applyDomainEffects(domainEffects(store, payload, r.seq));
+      } catch (e) {
+        throw new LedgerError('LEDGER_STORE_CORRUPT', `record ${r.seq} does not replay: ${(e as Error).message}`, { cause: e });
+      }
+      seq++;
+      if (onProgress !== undefined && (seq % 10_000 === 0 || seq === total)) onProgress(seq, total);
+    }
+  });
+  return { records: total };
+}

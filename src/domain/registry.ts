@@ -139,5 +139,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
       }
       return [{ kind: 'key.revoke', kid: payload.kid, seq }];
     }
+    default:
+      return [];
   }
 }

@@ -28,6 +28,10 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
+import { DOMAIN_SCHEMA, domainStore } from './sqlite-domain.js';
+import type { Payload } from '../domain/schemas.js';
+import type { LedgerRecord } from '../core/record.js';
+import { toHex } from '../core/bytes.js';
 import type { EntryRef, LedgerStore, MerkleNode, NewRecord, StoredCheckpoint, StoredRecord } from './store.js';
 
 export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void)> = [
@@ -118,6 +122,9 @@ export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void
         BEGIN SELECT RAISE(ABORT, 'records are append-only: (signer, entry_id) and leaf_hash are unique, keys required'); END;
     `);
   },
+  // Traceability projections (src/store/sqlite-domain.ts). Earlier logs hold no traceability
+  // entries, so the new tables start empty and consistent with them.
+  DOMAIN_SCHEMA,
 ];
 
 /** Index key of a leaf hash: its first 6 bytes, big-endian (a safe integer). */
@@ -287,6 +294,23 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
+  const domain = domainStore(db);
+  // Records never change: parsed payloads are cached (the trace queries read many).
+  const payloads = new Map<number, Payload>();
+  const parseRecord = (seq: number): LedgerRecord => {
+    const r = q.record.get(seq) as RecordRow | undefined;
+    if (r === undefined) corrupt(`record ${seq}`);
+    return JSON.parse(r!.leaf.toString('utf8')) as LedgerRecord;
+  };
+  const payloadAt = (seq: number): Payload => {
+    let p = payloads.get(seq);
+    if (p === undefined) {
+      p = parseRecord(seq).entry.payload as unknown as Payload;
+      if (payloads.size >= 50_000) payloads.delete(payloads.keys().next().value!);
+      payloads.set(seq, p);
+    }
+    return p;
+  };
   const corrupt = (what: string): never => {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `missing ${what}: the database is incomplete or was modified`);
   };
@@ -327,6 +351,22 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     checkpoints: (limit, beforeSize = Number.MAX_SAFE_INTEGER) =>
       (q.checkpoints.all(beforeSize, limit) as CheckpointRow[]).map(toCheckpoint),
     meta: (key) => q.meta.get(key) as string | undefined,
+
+    ...domain.reader,
+    payloadAt,
+    recordMeta(seq) {
+      const r = q.record.get(seq) as RecordRow | undefined;
+      if (r === undefined) return corrupt(`record ${seq}`);
+      return { recordedAt: (JSON.parse(r.leaf.toString('utf8')) as LedgerRecord).recordedAt, leafHash: toHex(r.leaf_hash) };
+    },
+    applyDomainEffects: domain.applyDomainEffects,
+    dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys']),
+    clearDerived() {
+      domain.clearProjections();
+      db.prepare('DELETE FROM participant_keys').run();
+      db.prepare('DELETE FROM participants').run();
+      payloads.clear();
+    },
 
     transaction: (fn) => db.transaction(fn).immediate(),
     // better-sqlite3 turns a nested transaction into a SAVEPOINT that is rolled back on throw.

@@ -11,6 +11,8 @@
  * call durable (on disk), without blocking the event loop. Nothing is acknowledged before it.
  */
 import type { RegistryEffect, RegistryView, ParticipantRecord, KeyRecord } from '../domain/registry.js';
+import type { DomainEffect, DomainView } from '../domain/rules.js';
+import type { TraceReader } from '../domain/trace.js';
 
 export interface StoredRecord {
   readonly seq: number;
@@ -46,7 +48,7 @@ export interface StoredCheckpoint {
   readonly signedAt: string;
 }
 
-export interface LedgerStore extends RegistryView {
+export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   /** Number of records (the next seq). */
   size(): number;
   record(seq: number): StoredRecord | undefined;
@@ -69,6 +71,11 @@ export interface LedgerStore extends RegistryView {
   insertRecord(record: NewRecord): void;
   insertNodes(nodes: readonly MerkleNode[]): void;
   applyEffects(effects: readonly RegistryEffect[]): void;
+  applyDomainEffects(effects: readonly DomainEffect[]): void;
+  /** Every derived (projection and registry) row, ordered, for comparing a rebuild with the live tables. */
+  dumpProjections(): Record<string, unknown[]>;
+  /** Empty every derived table (registry and projections), inside a transaction, before a rebuild. */
+  clearDerived(): void;
   insertCheckpoint(cp: StoredCheckpoint): void;
   setMeta(key: string, value: string): void;
   /** Resolves once every transaction committed before the call is on disk. */

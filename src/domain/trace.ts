@@ -1,0 +1,508 @@
+/**
+ * The trace queries (DESIGN.md "Interfaces"): upstream provenance, downstream impact, history and
+ * the cradle-to-gate footprint roll-up, over a read interface of the projections. Every fact in an
+ * answer names the seq of the entry that proves it, so a reader can fetch that entry and its
+ * inclusion proof and check it against a signed checkpoint.
+ */
+import { LedgerError } from '../core/errors.js';
+import { parseCode } from '../core/codes.js';
+import { sha256 } from '../core/hash.js';
+import type { ParticipantRecord } from './registry.js';
+import { allocationShares, canon, CUSTOMER_PREFIX, fromMicro, type ObjectRow, type ShipmentRow, type Touch } from './rules.js';
+import type { Payload } from './schemas.js';
+
+export interface EdgeRow {
+  /** Output of a transform, or the container. */
+  readonly to: string;
+  /** Input of a transform, or the packed child. */
+  readonly from: string;
+  /** Micro quantity of `from` consumed by the transform (all its outputs together), or packed. */
+  readonly quantity: number;
+  /** Seq of the transform; null for containment (see touches for the packing entries). */
+  readonly seq: number | null;
+  readonly kind: 'transform' | 'packed';
+}
+
+export interface HoldingRow {
+  readonly code: string;
+  readonly holder: string;
+  readonly quantity: number;
+}
+
+export interface TraceTouch extends Touch {
+  readonly retractedBy: number | null;
+}
+
+export interface TraceReader {
+  object(code: string): ObjectRow | undefined;
+  objects(codes: readonly string[]): ObjectRow[];
+  holdingsOf(codes: readonly string[]): HoldingRow[];
+  shipmentsOf(codes: readonly string[]): ShipmentRow[];
+  touchesFor(codes: readonly string[]): TraceTouch[];
+  upstreamEdges(code: string): EdgeRow[];
+  downstreamEdges(code: string): EdgeRow[];
+  payloadAt(seq: number): Payload;
+  /** recordedAt and hex leaf hash of the record at seq. */
+  recordMeta(seq: number): { recordedAt: string; leafHash: string };
+  participant(id: string): ParticipantRecord | undefined;
+}
+
+type P<T extends Payload['type']> = Extract<Payload, { type: T }>;
+const qty = (micro: number, unit: string) => ({ value: fromMicro(micro), unit });
+/** Drops floating-point noise (0.30000000000000004 → 0.3) without losing real precision. */
+const round = (x: number) => Number(x.toPrecision(12));
+
+/**
+ * The object a query names: the canonical code must parse (400) and exist (404).
+ * @throws LedgerError TRACE_CODE_INVALID | TRACE_OBJECT_NOT_FOUND
+ */
+export function requireCode(reader: TraceReader, code: string): ObjectRow {
+  const canonical = parseCode(code).canonical;
+  return reader.object(canonical) ?? (() => {
+    throw new LedgerError('TRACE_OBJECT_NOT_FOUND', `no object ${canonical} was ever commissioned`);
+  })();
+}
+
+function participantName(reader: TraceReader, id: string): string {
+  if (id.startsWith(CUSTOMER_PREFIX)) return id.slice(CUSTOMER_PREFIX.length);
+  return reader.participant(id)?.name ?? id;
+}
+
+function summary(reader: TraceReader, o: ObjectRow) {
+  return {
+    code: o.code,
+    level: o.level,
+    product: o.spec.product,
+    producer: { id: o.producer, name: participantName(reader, o.producer) },
+    quantity: qty(o.quantity, o.unit),
+    createdSeq: o.createdSeq,
+    createdBy: o.createdBy,
+    ...(o.spec.attributes === undefined ? {} : { attributes: o.spec.attributes }),
+    recalledSeq: o.recalledSeq,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Footprint roll-up (DESIGN.md "Carbon and resources roll-up"), memoised over the ancestry DAG.
+
+export interface UnitFootprint {
+  /** kgCO2e per unit of the object's quantity unit, excluding biogenic. */
+  readonly kgCO2ePerUnit: number;
+  readonly electricityKWhPerUnit: number;
+  readonly waterM3PerUnit: number;
+  /** Percent of the figure resting on declared (primary) data; the rest is data gaps. */
+  readonly primaryDataShare: number;
+  /** Source objects with no declared footprint (reported, never counted as zero silently). */
+  readonly dataGaps: readonly string[];
+  /** Seqs of the entries the figure is computed from. */
+  readonly seqs: readonly number[];
+}
+
+interface Acc {
+  co2: number;
+  elec: number;
+  water: number;
+  /** Share (0..1) of the figure that is a data gap. */
+  gap: number;
+  gaps: Set<string>;
+  seqs: Set<number>;
+}
+
+export function footprintCalculator(reader: TraceReader, objects: Map<string, ObjectRow>, contents: Map<string, EdgeRow[]>) {
+  const memo = new Map<string, Acc>();
+  const load = (code: string): ObjectRow => {
+    let o = objects.get(code);
+    if (o === undefined) {
+      o = reader.object(code)!;
+      objects.set(code, o);
+    }
+    return o;
+  };
+
+  function of(code: string): Acc {
+    const hit = memo.get(code);
+    if (hit !== undefined) return hit;
+    const o = load(code);
+    let acc: Acc;
+    if (o.createdBy === 'commission') {
+      const f = o.spec.footprint as { kgCO2ePerUnit?: number; electricityKWhPerUnit?: number; waterM3PerUnit?: number; primaryDataShare?: number } | undefined;
+      acc = f === undefined
+        ? { co2: 0, elec: 0, water: 0, gap: 1, gaps: new Set([code]), seqs: new Set([o.createdSeq]) }
+        : {
+            co2: f.kgCO2ePerUnit ?? 0, elec: f.electricityKWhPerUnit ?? 0, water: f.waterM3PerUnit ?? 0,
+            gap: 1 - (f.primaryDataShare ?? 100) / 100, gaps: new Set(), seqs: new Set([o.createdSeq]),
+          };
+    } else if (o.createdBy === 'transform') {
+      const t = reader.payloadAt(o.createdSeq) as P<'transform'>;
+      const shares = allocationShares(t.outputs);
+      const index = t.outputs.findIndex((out) => canon(out.code) === code);
+      const share = shares[index]!;
+      const pr = t.process ?? {};
+      let co2 = (pr.directEmissionsKgCO2e ?? 0) + (pr.electricityKWh ?? 0) * (pr.gridKgCO2ePerKWh ?? 0);
+      let elec = pr.electricityKWh ?? 0;
+      let water = pr.waterM3 ?? 0;
+      const gaps = new Set<string>();
+      const seqs = new Set([o.createdSeq]);
+      // Gap share: inputs weighted by quantity when they share a unit, equally otherwise.
+      const sameUnit = new Set(t.inputs.map((i) => i.quantity.unit)).size === 1;
+      const totalQ = t.inputs.reduce((s, i) => s + i.quantity.value, 0);
+      let gap = 0;
+      for (const inp of t.inputs) {
+        const a = of(canon(inp.code));
+        co2 += inp.quantity.value * a.co2;
+        elec += inp.quantity.value * a.elec;
+        water += inp.quantity.value * a.water;
+        gap += a.gap * (sameUnit ? inp.quantity.value / totalQ : 1 / t.inputs.length);
+        a.gaps.forEach((g) => gaps.add(g));
+        a.seqs.forEach((s) => seqs.add(s));
+      }
+      if ((pr.electricityKWh ?? 0) > 0 && pr.gridKgCO2ePerKWh === undefined) gaps.add(`${code} (electricity without a grid factor)`);
+      const perUnit = share / fromMicro(o.quantity);
+      acc = { co2: co2 * perUnit, elec: elec * perUnit, water: water * perUnit, gap, gaps, seqs };
+    } else {
+      // A logistic unit: the sum of what was packed in it.
+      acc = { co2: 0, elec: 0, water: 0, gap: 0, gaps: new Set(), seqs: new Set([o.createdSeq]) };
+      const inside = contents.get(code) ?? reader.upstreamEdges(code).filter((e) => e.kind === 'packed' && e.to === code);
+      const n = inside.length || 1;
+      for (const e of inside) {
+        const a = of(e.from);
+        const q = fromMicro(e.quantity);
+        acc.co2 += q * a.co2;
+        acc.elec += q * a.elec;
+        acc.water += q * a.water;
+        acc.gap += a.gap / n;
+        a.gaps.forEach((g) => acc.gaps.add(g));
+        a.seqs.forEach((s) => acc.seqs.add(s));
+      }
+    }
+    memo.set(code, acc);
+    return acc;
+  }
+
+  return (code: string): UnitFootprint => {
+    const a = of(code);
+    return {
+      kgCO2ePerUnit: round(a.co2),
+      electricityKWhPerUnit: round(a.elec),
+      waterM3PerUnit: round(a.water),
+      primaryDataShare: round(100 * (1 - a.gap)),
+      dataGaps: [...a.gaps].sort(),
+      seqs: [...a.seqs].sort((x, y) => x - y),
+    };
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Depth of every node reachable from root over `next`, breadth first. */
+function depths(root: string, next: Map<string, EdgeRow[]>, pick: (e: EdgeRow) => string): Map<string, number> {
+  const depth = new Map([[root, 0]]);
+  let frontier = [root];
+  for (let d = 1; frontier.length > 0; d++) {
+    const nextFrontier: string[] = [];
+    for (const c of frontier) {
+      for (const e of next.get(c) ?? []) {
+        const n = pick(e);
+        if (!depth.has(n)) {
+          depth.set(n, d);
+          nextFrontier.push(n);
+        }
+      }
+    }
+    frontier = nextFrontier;
+  }
+  return depth;
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list === undefined) m.set(k, [it]);
+    else list.push(it);
+  }
+  return m;
+}
+
+function inspectionsOf(reader: TraceReader, touches: readonly TraceTouch[]) {
+  return touches
+    .filter((t) => t.role === 'inspected' && t.retractedBy === null)
+    .map((t) => {
+      const p = reader.payloadAt(t.seq) as P<'inspect'>;
+      return {
+        seq: t.seq, signer: p.signer, time: p.time, result: p.result,
+        ...(p.standard === undefined ? {} : { standard: p.standard }),
+        ...(p.measurements === undefined ? {} : { measurements: p.measurements }),
+        ...(p.certificate === undefined ? {} : { certificate: p.certificate }),
+        ...(p.note === undefined ? {} : { note: p.note }),
+      };
+    });
+}
+
+function recallsOf(reader: TraceReader, touches: readonly TraceTouch[]) {
+  return touches
+    .filter((t) => t.role === 'recalled' && t.retractedBy === null)
+    .map((t) => {
+      const p = reader.payloadAt(t.seq) as P<'recall'>;
+      return { seq: t.seq, signer: p.signer, time: p.time, reason: p.reason };
+    });
+}
+
+export function upstream(reader: TraceReader, code: string) {
+  const root = requireCode(reader, code);
+  const edges = reader.upstreamEdges(root.code);
+  const byTo = groupBy(edges, (e) => e.to);
+  const depth = depths(root.code, byTo, (e) => e.from);
+  const codes = [...depth.keys()];
+  const objects = new Map(reader.objects(codes).map((o) => [o.code, o]));
+  const touches = groupBy(reader.touchesFor(codes), (t) => t.code);
+  const packed = new Map([...byTo].map(([k, v]) => [k, v.filter((e) => e.kind === 'packed')]));
+  const fp = footprintCalculator(reader, objects, packed);
+  const flags: Array<Record<string, unknown>> = [];
+
+  const nodes = codes.map((c) => {
+    const o = objects.get(c)!;
+    const t = touches.get(c) ?? [];
+    const inspections = inspectionsOf(reader, t);
+    const recalls = recallsOf(reader, t);
+    for (const i of inspections.filter((x) => x.result === 'fail')) flags.push({ kind: 'failed_inspection', code: c, depth: depth.get(c), seq: i.seq, detail: i.note ?? i.standard ?? 'inspection failed' });
+    for (const r of recalls) flags.push({ kind: 'recall', code: c, depth: depth.get(c), seq: r.seq, detail: r.reason });
+    const ins = byTo.get(c) ?? [];
+    let process: Record<string, unknown> | null = null;
+    let shares: number[] | undefined;
+    let share = 1;
+    if (o.createdBy === 'transform') {
+      const tp = reader.payloadAt(o.createdSeq) as P<'transform'>;
+      shares = allocationShares(tp.outputs);
+      share = shares[tp.outputs.findIndex((x) => canon(x.code) === c)]!;
+      process = { seq: o.createdSeq, ...(tp.process ?? {}), allocationShare: round(share) };
+    }
+    const inputUnit = (from: string) => objects.get(from)?.unit ?? '';
+    return {
+      ...summary(reader, o),
+      depth: depth.get(c)!,
+      inputs: ins.map((e) =>
+        e.kind === 'transform'
+          ? { code: e.from, consumed: qty(e.quantity, inputUnit(e.from)), allocated: qty(Math.round(e.quantity * share), inputUnit(e.from)), seq: e.seq }
+          : { code: e.from, packed: qty(e.quantity, inputUnit(e.from)), seqs: t.filter((x) => x.role === 'packed-into' && x.retractedBy === null).map((x) => x.seq) },
+      ),
+      inspections,
+      certificates: (o.spec.certificates ?? []).map((cert) => ({ ...cert, seq: o.createdSeq })),
+      recalls,
+      process,
+      footprint: { ...fp(c), declared: o.createdBy === 'commission' && o.spec.footprint !== undefined },
+    };
+  });
+  flags.sort((a, b) => (a['depth'] as number) - (b['depth'] as number) || (a['seq'] as number) - (b['seq'] as number));
+  return {
+    code: root.code,
+    object: summary(reader, root),
+    flags,
+    ancestors: nodes.length - 1,
+    footprint: fp(root.code),
+    nodes,
+  };
+}
+
+export function downstream(reader: TraceReader, code: string) {
+  const root = requireCode(reader, code);
+  const edges = reader.downstreamEdges(root.code);
+  const byFrom = groupBy(edges, (e) => e.from);
+  const depth = depths(root.code, byFrom, (e) => e.to);
+  const codes = [...depth.keys()];
+  const objects = new Map(reader.objects(codes).map((o) => [o.code, o]));
+  const touches = reader.touchesFor(codes);
+  const touchesByCode = groupBy(touches, (t) => t.code);
+  const holdings = reader.holdingsOf(codes);
+  const unitOf = (c: string) => objects.get(c)?.unit ?? '';
+  const holdersOf = (c: string) =>
+    holdings.filter((h) => h.code === c).map((h) => ({
+      holder: h.holder.startsWith(CUSTOMER_PREFIX) ? null : h.holder,
+      customer: h.holder.startsWith(CUSTOMER_PREFIX) ? h.holder.slice(CUSTOMER_PREFIX.length) : null,
+      name: participantName(reader, h.holder),
+      quantity: qty(h.quantity, unitOf(c)),
+    }));
+
+  // Shipments of any derived object (or of a container holding one), with their timelines.
+  const tracks = groupBy(
+    touches.filter((t) => t.role === 'tracked' && t.retractedBy === null).filter((t, i, all) => all.findIndex((x) => x.seq === t.seq) === i),
+    (t) => (reader.payloadAt(t.seq) as P<'track'>).shipment ?? '',
+  );
+  const discrepancies: Array<Record<string, unknown>> = [];
+  const shipments = reader.shipmentsOf(codes).map((s) => {
+    const sp = reader.payloadAt(s.seq) as P<'ship'>;
+    const meta = reader.recordMeta(s.seq);
+    const rp = s.receivedSeq === null ? undefined : (reader.payloadAt(s.receivedSeq) as P<'receive'>);
+    const timeline = [
+      { seq: s.seq, status: 'dispatched', time: sp.time, signer: sp.signer },
+      ...(tracks.get(meta.leafHash) ?? []).map((t) => {
+        const tp = reader.payloadAt(t.seq) as P<'track'>;
+        return { seq: t.seq, status: tp.status, time: tp.time, signer: tp.signer, ...(tp.location === undefined ? {} : { location: tp.location }) };
+      }),
+      ...(rp === undefined ? [] : [{ seq: s.receivedSeq!, status: 'received', time: rp.time, signer: rp.signer }]),
+    ].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.seq - b.seq);
+    const items = s.items.map((it) => {
+      const row = {
+        code: it.code,
+        shipped: qty(it.shipped, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
+        received: it.received === null ? null : qty(it.received, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
+      };
+      if (it.received !== null && it.received !== it.shipped) {
+        discrepancies.push({ shipmentSeq: s.seq, receiveSeq: s.receivedSeq, code: it.code, shipped: row.shipped, received: row.received, missing: qty(it.shipped - it.received, row.shipped.unit), condition: rp?.condition ?? null, note: rp?.note ?? null });
+      }
+      return row;
+    });
+    const leadTimeHours = rp === undefined ? null : Math.round((Date.parse(rp.time) - Date.parse(sp.time)) / 360) / 10_000;
+    return {
+      seq: s.seq,
+      leafHash: meta.leafHash,
+      sender: { id: s.sender, name: participantName(reader, s.sender) },
+      receiver: { id: s.receiver, name: participantName(reader, s.receiver) },
+      carrier: s.carrier === null ? null : { id: s.carrier, name: participantName(reader, s.carrier) },
+      status: s.retractedSeq !== null ? 'retracted' : s.receivedSeq !== null ? 'received' : (timeline.at(-1)!.status === 'dispatched' ? 'in_transit' : timeline.at(-1)!.status),
+      dispatchedAt: sp.time,
+      expectedDelivery: sp.expectedDelivery ?? null,
+      receivedSeq: s.receivedSeq,
+      receivedAt: rp?.time ?? null,
+      leadTimeHours,
+      ...(sp.transport === undefined ? {} : { transport: sp.transport }),
+      retractedSeq: s.retractedSeq,
+      items,
+      timeline,
+    };
+  });
+
+  const deliveries = touches
+    .filter((t) => (t.role === 'delivered' || t.role === 'returned') && t.retractedBy === null)
+    .map((t) => {
+      const p = reader.payloadAt(t.seq) as P<'track'>;
+      return { seq: t.seq, code: t.code, status: p.status, recipient: p.recipient!, time: p.time, signer: p.signer, quantity: qty(t.quantity ?? 0, unitOf(t.code)) };
+    });
+
+  const recalls = codes.flatMap((c) => recallsOf(reader, touchesByCode.get(c) ?? []).map((r) => ({ code: c, ...r })));
+  const finished = codes.filter((c) => objects.get(c)?.level === 'finished');
+  const inTransit = (c: string) => shipments.filter((s) => s.status !== 'received' && s.status !== 'retracted' && s.items.some((it) => it.code === c)).map((s) => s.seq);
+  return {
+    code: root.code,
+    object: summary(reader, root),
+    flags: recalls.map((r) => ({ kind: 'recall', ...r })),
+    derived: codes.slice(1).map((c) => ({ ...summary(reader, objects.get(c)!), depth: depth.get(c)! })),
+    edges: edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind, quantity: qty(e.quantity, unitOf(e.from)), seq: e.seq })),
+    shipments,
+    discrepancies,
+    deliveries,
+    holders: codes.flatMap((c) => holdersOf(c).map((h) => ({ code: c, ...h }))),
+    impact: {
+      recalled: recalls.length > 0,
+      recalls,
+      finishedProducts: finished.map((c) => ({ ...summary(reader, objects.get(c)!), holders: holdersOf(c), inTransitShipments: inTransit(c) })),
+      customers: [...new Set(holdings.filter((h) => h.holder.startsWith(CUSTOMER_PREFIX)).map((h) => h.holder.slice(CUSTOMER_PREFIX.length)))].sort(),
+    },
+  };
+}
+
+export function history(reader: TraceReader, code: string) {
+  const root = requireCode(reader, code);
+  const touches = reader.touchesFor([root.code]);
+  const bySeq = groupBy(touches, (t) => String(t.seq));
+  return {
+    code: root.code,
+    object: summary(reader, root),
+    entries: [...bySeq.values()].map((ts) => {
+      const t = ts[0]!;
+      const p = reader.payloadAt(t.seq);
+      return { seq: t.seq, type: p.type, signer: p.signer, time: p.time, recordedAt: reader.recordMeta(t.seq).recordedAt, roles: ts.map((x) => x.role), retractedBy: t.retractedBy, payload: p };
+    }),
+  };
+}
+
+/** PACT declared units for our units; pieces and metres need the product's net mass. */
+const PACT_UNITS: Record<string, [string, number]> = {
+  KGM: ['kilogram', 1], TNE: ['kilogram', 1000], GRM: ['kilogram', 0.001], LTR: ['liter', 1], MTQ: ['cubic meter', 1],
+  MTK: ['square meter', 1], KWH: ['kilowatt hour', 1],
+};
+
+const decimal = (x: number) => String(round(x));
+
+/** Deterministic UUID (v4 layout) from a string, so the same footprint keeps its id. */
+function uuidFrom(text: string): string {
+  const h = sha256(new TextEncoder().encode(text));
+  h[6] = (h[6]! & 0x0f) | 0x40;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = [...h.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The object's cradle-to-gate footprint as a PACT v2 ProductFootprint (numbers as decimal strings,
+ * per the PACT data model), with our roll-up details under `extensions`.
+ * @throws LedgerError TRACE_FOOTPRINT_UNAVAILABLE when the unit has no PACT equivalent and no net mass
+ */
+export function pactFootprint(reader: TraceReader, code: string, asOfSize: number) {
+  const root = requireCode(reader, code);
+  const fp = footprintCalculator(reader, new Map(), new Map())(root.code);
+  let unit = PACT_UNITS[root.unit];
+  const mass = root.spec.product.netMassKg;
+  if (unit === undefined) {
+    if (mass === undefined) {
+      throw new LedgerError('TRACE_FOOTPRINT_UNAVAILABLE', `${root.code} is counted in ${root.unit}, which PACT has no declared unit for; its product needs netMassKg (kg per ${root.unit})`);
+    }
+    unit = ['kilogram', mass];
+  }
+  const [declaredUnit, amount] = unit;
+  const perDeclared = (x: number) => x / amount;
+  const producer = reader.participant(root.producer);
+  const parsed = parseCode(root.code);
+  const times = fp.seqs.map((s) => reader.payloadAt(s).time).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const gtin = root.spec.product.gtin ?? (parsed.kind === 'gs1' && parsed.key === '01' ? parsed.value : undefined);
+  return {
+    id: uuidFrom(`${root.code}\n${asOfSize}`),
+    specVersion: '2.2.0',
+    version: 0,
+    created: new Date().toISOString(),
+    status: 'Active',
+    companyName: producer?.name ?? root.producer,
+    companyIds: [`urn:trace:${root.producer}`, ...(producer?.gln ? [`urn:epc:id:sgln:${producer.gln}`] : [])],
+    productDescription: `${root.spec.product.name} (${root.level}), ${fromMicro(root.quantity)} ${root.unit}`,
+    productIds: [root.code, ...(gtin === undefined ? [] : [`urn:gtin:${gtin}`])],
+    productCategoryCpc: String(root.spec.attributes?.['cpc'] ?? '4'),
+    productNameCompany: root.spec.product.name,
+    comment: 'Cradle-to-gate roll-up computed by trace-ledger from signed ledger entries (see extensions.seqs).',
+    pcf: {
+      declaredUnit,
+      unitaryProductAmount: decimal(amount),
+      pCfExcludingBiogenic: decimal(perDeclared(fp.kgCO2ePerUnit)),
+      fossilGhgEmissions: decimal(perDeclared(fp.kgCO2ePerUnit)),
+      fossilCarbonContent: '0',
+      biogenicCarbonContent: '0',
+      characterizationFactors: 'AR6',
+      ipccCharacterizationFactorsSources: ['AR6'],
+      crossSectoralStandardsUsed: ['GHG Protocol Product standard', 'ISO Standard 14067'],
+      productOrSectorSpecificRules: [],
+      boundaryProcessesDescription: 'Cradle-to-gate: declared footprints of source lots, process electricity (at the grid factor stated in each transform), direct process emissions; allocation by output quantity or stated shares. Transport between participants is not included.',
+      referencePeriodStart: times[0] ?? new Date(0).toISOString(),
+      referencePeriodEnd: times.at(-1) ?? new Date(0).toISOString(),
+      exemptedEmissionsPercent: 0,
+      exemptedEmissionsDescription: '',
+      packagingEmissionsIncluded: false,
+      primaryDataShare: fp.primaryDataShare,
+    },
+    extensions: [
+      {
+        specVersion: '2.0.0',
+        dataSchema: 'https://trace-ledger.dev/schemas/v1/rollup.json',
+        data: {
+          code: root.code,
+          unit: root.unit,
+          kgCO2ePerUnit: fp.kgCO2ePerUnit,
+          electricityKWhPerUnit: fp.electricityKWhPerUnit,
+          waterM3PerUnit: fp.waterM3PerUnit,
+          dataGaps: fp.dataGaps,
+          seqs: fp.seqs,
+          ledgerSize: asOfSize,
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,233 @@
+/**
+ * The traceability projections in SQLite: objects, input→output edges, containment, holdings,
+ * shipments and the per-code index of entries (`touches`). They are caches of the log, written in
+ * the same transaction as the record that causes them, and `rebuild` recreates them from the log
+ * alone. Unlike the log tables they are updated in place (a holding goes down when it is shipped).
+ */
+import type Database from 'better-sqlite3';
+import type { DomainEffect, ObjectRow, ShipmentRow, Touch, TouchRole } from '../domain/rules.js';
+import type { EdgeRow, HoldingRow, TraceReader } from '../domain/trace.js';
+
+export const DOMAIN_SCHEMA = `
+  CREATE TABLE objects (
+    code TEXT PRIMARY KEY, level TEXT NOT NULL, unit TEXT NOT NULL, quantity INTEGER NOT NULL,
+    producer TEXT NOT NULL, created_seq INTEGER NOT NULL, created_by TEXT NOT NULL, spec TEXT NOT NULL,
+    recalled_seq INTEGER
+  ) WITHOUT ROWID;
+  CREATE TABLE holdings (code TEXT NOT NULL, holder TEXT NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (code, holder)) WITHOUT ROWID;
+  CREATE TABLE edges (output TEXT NOT NULL, input TEXT NOT NULL, quantity INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (output, input)) WITHOUT ROWID;
+  CREATE INDEX edges_input ON edges (input);
+  CREATE TABLE containment (parent TEXT NOT NULL, child TEXT NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (parent, child)) WITHOUT ROWID;
+  CREATE INDEX containment_child ON containment (child);
+  CREATE TABLE shipments (
+    seq INTEGER PRIMARY KEY, sender TEXT NOT NULL, receiver TEXT NOT NULL, carrier TEXT,
+    received_seq INTEGER, retracted_seq INTEGER
+  );
+  CREATE TABLE shipment_items (
+    shipment_seq INTEGER NOT NULL, code TEXT NOT NULL, shipped INTEGER NOT NULL, received INTEGER,
+    PRIMARY KEY (shipment_seq, code)
+  ) WITHOUT ROWID;
+  CREATE INDEX shipment_items_code ON shipment_items (code);
+  CREATE TABLE touches (
+    code TEXT NOT NULL, seq INTEGER NOT NULL, role TEXT NOT NULL, signer TEXT NOT NULL, quantity INTEGER,
+    PRIMARY KEY (code, seq, role)
+  ) WITHOUT ROWID;
+  CREATE INDEX touches_seq ON touches (seq);
+  CREATE TABLE retractions (target_seq INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+`;
+
+/** Every projection table, in the order `rebuild` clears and a comparison dumps them. */
+export const DOMAIN_TABLES = ['objects', 'holdings', 'edges', 'containment', 'shipments', 'shipment_items', 'touches', 'retractions'] as const;
+
+interface ObjectDbRow { code: string; level: string; unit: string; quantity: number; producer: string; created_seq: number; created_by: string; spec: string; recalled_seq: number | null }
+interface ShipmentDbRow { seq: number; sender: string; receiver: string; carrier: string | null; received_seq: number | null; retracted_seq: number | null }
+
+const toObject = (r: ObjectDbRow): ObjectRow => ({
+  code: r.code, level: r.level, unit: r.unit, quantity: r.quantity, producer: r.producer, createdSeq: r.created_seq,
+  createdBy: r.created_by, spec: JSON.parse(r.spec) as ObjectRow['spec'], recalledSeq: r.recalled_seq,
+});
+
+const NOT_RETRACTED = 'NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target_seq = t.seq)';
+
+export function domainStore(db: Database.Database) {
+  const q = {
+    object: db.prepare('SELECT * FROM objects WHERE code = ?'),
+    objects: db.prepare('SELECT * FROM objects WHERE code IN (SELECT value FROM json_each(?))'),
+    holding: db.prepare('SELECT quantity FROM holdings WHERE code = ? AND holder = ?').pluck(),
+    holdings: db.prepare('SELECT code, holder, quantity FROM holdings WHERE code IN (SELECT value FROM json_each(?)) AND quantity > 0 ORDER BY code, holder'),
+    inTransitTo: db.prepare(
+      `SELECT COALESCE(SUM(i.shipped), 0) FROM shipment_items i JOIN shipments s ON s.seq = i.shipment_seq
+       WHERE i.code = ? AND s.receiver = ? AND s.received_seq IS NULL AND s.retracted_seq IS NULL`,
+    ).pluck(),
+    containersOf: db.prepare('SELECT parent, quantity FROM containment WHERE child = ? AND quantity > 0'),
+    contents: db.prepare('SELECT child, quantity FROM containment WHERE parent = ? ORDER BY child'),
+    shipment: db.prepare('SELECT * FROM shipments WHERE seq = ?'),
+    shipmentItems: db.prepare('SELECT code, shipped, received FROM shipment_items WHERE shipment_seq = ? ORDER BY code'),
+    shipmentsOf: db.prepare(
+      'SELECT DISTINCT shipment_seq FROM shipment_items WHERE code IN (SELECT value FROM json_each(?)) ORDER BY shipment_seq',
+    ).pluck(),
+    retractionOf: db.prepare('SELECT seq FROM retractions WHERE target_seq = ?').pluck(),
+    touchesOf: db.prepare('SELECT * FROM touches WHERE seq = ? ORDER BY code, role'),
+    laterTouches: db.prepare(
+      `SELECT DISTINCT t.seq FROM touches t WHERE t.code IN (SELECT value FROM json_each(?)) AND t.seq > ?
+       AND (?3 IS NULL OR t.signer = ?3) AND t.role != 'retracted' AND ${NOT_RETRACTED} ORDER BY t.seq`,
+    ).pluck(),
+    standingRecalls: db.prepare(`SELECT t.seq FROM touches t WHERE t.code = ? AND t.role = 'recalled' AND ${NOT_RETRACTED} ORDER BY t.seq`).pluck(),
+    touchesFor: db.prepare(
+      `SELECT t.*, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) AS retracted_by FROM touches t
+       WHERE t.code IN (SELECT value FROM json_each(?)) ORDER BY t.seq, t.code, t.role`,
+    ),
+    // Upstream closure: inputs of transforms and contents of logistic units, transitively.
+    upstream: db.prepare(`
+      WITH RECURSIVE up(code) AS (
+        SELECT ?
+        UNION SELECT e.input FROM edges e JOIN up ON e.output = up.code
+        UNION SELECT c.child FROM containment c JOIN up ON c.parent = up.code
+      )
+      SELECT e.output AS "to", e.input AS "from", e.quantity, e.seq, 'transform' AS kind FROM edges e WHERE e.output IN up
+      UNION ALL
+      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.parent IN up`),
+    downstream: db.prepare(`
+      WITH RECURSIVE down(code) AS (
+        SELECT ?
+        UNION SELECT e.output FROM edges e JOIN down ON e.input = down.code
+        UNION SELECT c.parent FROM containment c JOIN down ON c.child = down.code
+      )
+      SELECT e.output AS "to", e.input AS "from", e.quantity, e.seq, 'transform' AS kind FROM edges e WHERE e.input IN down
+      UNION ALL
+      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.child IN down`),
+
+    insertObject: db.prepare(
+      'INSERT INTO objects (code, level, unit, quantity, producer, created_seq, created_by, spec, recalled_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    deleteObject: db.prepare('DELETE FROM objects WHERE code = ?'),
+    addHolding: db.prepare(
+      'INSERT INTO holdings (code, holder, quantity) VALUES (?, ?, ?) ON CONFLICT (code, holder) DO UPDATE SET quantity = quantity + excluded.quantity',
+    ),
+    dropEmptyHolding: db.prepare('DELETE FROM holdings WHERE code = ? AND holder = ? AND quantity = 0'),
+    insertEdge: db.prepare('INSERT INTO edges (output, input, quantity, seq) VALUES (?, ?, ?, ?)'),
+    deleteEdges: db.prepare('DELETE FROM edges WHERE output = ?'),
+    addContained: db.prepare(
+      'INSERT INTO containment (parent, child, quantity) VALUES (?, ?, ?) ON CONFLICT (parent, child) DO UPDATE SET quantity = quantity + excluded.quantity',
+    ),
+    dropContainment: db.prepare('DELETE FROM containment WHERE parent = ?'),
+    insertShipment: db.prepare('INSERT INTO shipments (seq, sender, receiver, carrier, received_seq, retracted_seq) VALUES (?, ?, ?, ?, NULL, NULL)'),
+    insertShipmentItem: db.prepare('INSERT INTO shipment_items (shipment_seq, code, shipped, received) VALUES (?, ?, ?, NULL)'),
+    receiveShipment: db.prepare('UPDATE shipments SET received_seq = ? WHERE seq = ?'),
+    receiveItem: db.prepare('UPDATE shipment_items SET received = ? WHERE shipment_seq = ? AND code = ?'),
+    unreceiveShipment: db.prepare('UPDATE shipments SET received_seq = NULL WHERE seq = ?'),
+    unreceiveItems: db.prepare('UPDATE shipment_items SET received = NULL WHERE shipment_seq = ?'),
+    retractShipment: db.prepare('UPDATE shipments SET retracted_seq = ? WHERE seq = ?'),
+    insertTouch: db.prepare('INSERT INTO touches (code, seq, role, signer, quantity) VALUES (?, ?, ?, ?, ?)'),
+    setRecall: db.prepare('UPDATE objects SET recalled_seq = ? WHERE code = ?'),
+    insertRetraction: db.prepare('INSERT INTO retractions (target_seq, seq) VALUES (?, ?)'),
+  };
+
+  const shipment = (seq: number): ShipmentRow | undefined => {
+    const r = q.shipment.get(seq) as ShipmentDbRow | undefined;
+    if (r === undefined) return undefined;
+    return {
+      seq: r.seq, sender: r.sender, receiver: r.receiver, carrier: r.carrier, receivedSeq: r.received_seq, retractedSeq: r.retracted_seq,
+      items: q.shipmentItems.all(seq) as ShipmentRow['items'],
+    };
+  };
+  const toTouch = (r: Touch & { retracted_by?: number | null }) => r;
+
+  const reader = {
+    object(code: string): ObjectRow | undefined {
+      const r = q.object.get(code) as ObjectDbRow | undefined;
+      return r && toObject(r);
+    },
+    objects: (codes: readonly string[]) => (q.objects.all(JSON.stringify(codes)) as ObjectDbRow[]).map(toObject),
+    holding: (code: string, holder: string) => (q.holding.get(code, holder) as number | undefined) ?? 0,
+    holdingsOf: (codes: readonly string[]) => q.holdings.all(JSON.stringify(codes)) as HoldingRow[],
+    inTransitTo: (code: string, receiver: string) => q.inTransitTo.get(code, receiver) as number,
+    containersOf: (code: string) => q.containersOf.all(code) as Array<{ parent: string; quantity: number }>,
+    contents: (parent: string) => q.contents.all(parent) as Array<{ child: string; quantity: number }>,
+    shipment,
+    shipmentsOf: (codes: readonly string[]) => (q.shipmentsOf.all(JSON.stringify(codes)) as number[]).map((s) => shipment(s)!),
+    retractionOf: (seq: number) => q.retractionOf.get(seq) as number | undefined,
+    touchesOf: (seq: number) => (q.touchesOf.all(seq) as Touch[]).map(toTouch),
+    laterTouches: (codes: readonly string[], after: number, signer?: string) => q.laterTouches.all(JSON.stringify(codes), after, signer ?? null) as number[],
+    standingRecalls: (code: string) => q.standingRecalls.all(code) as number[],
+    touchesFor: (codes: readonly string[]) =>
+      (q.touchesFor.all(JSON.stringify(codes)) as Array<Touch & { retracted_by: number | null }>).map((r) => ({
+        code: r.code, seq: r.seq, role: r.role as TouchRole, signer: r.signer, quantity: r.quantity, retractedBy: r.retracted_by,
+      })),
+    upstreamEdges: (code: string) => q.upstream.all(code) as EdgeRow[],
+    downstreamEdges: (code: string) => q.downstream.all(code) as EdgeRow[],
+  } satisfies Partial<TraceReader> & Record<string, unknown>;
+
+  function applyDomainEffects(effects: readonly DomainEffect[]): void {
+    for (const e of effects) {
+      switch (e.kind) {
+        case 'object.insert': {
+          const o = e.object;
+          q.insertObject.run(o.code, o.level, o.unit, o.quantity, o.producer, o.createdSeq, o.createdBy, JSON.stringify(o.spec), o.recalledSeq);
+          break;
+        }
+        case 'object.delete':
+          q.deleteObject.run(e.code);
+          q.dropContainment.run(e.code);
+          break;
+        case 'holding.add':
+          q.addHolding.run(e.code, e.holder, e.delta);
+          if (e.delta < 0) q.dropEmptyHolding.run(e.code, e.holder);
+          break;
+        case 'edge.insert':
+          q.insertEdge.run(e.output, e.input, e.quantity, e.seq);
+          break;
+        case 'edges.delete':
+          q.deleteEdges.run(e.output);
+          break;
+        case 'contain.add':
+          q.addContained.run(e.parent, e.child, e.delta);
+          break;
+        case 'shipment.insert': {
+          const s = e.shipment;
+          q.insertShipment.run(s.seq, s.sender, s.receiver, s.carrier);
+          for (const it of s.items) q.insertShipmentItem.run(s.seq, it.code, it.shipped);
+          break;
+        }
+        case 'shipment.receive':
+          q.receiveShipment.run(e.receivedSeq, e.seq);
+          for (const it of e.items) q.receiveItem.run(it.received, e.seq, it.code);
+          break;
+        case 'shipment.unreceive':
+          q.unreceiveShipment.run(e.seq);
+          q.unreceiveItems.run(e.seq);
+          break;
+        case 'shipment.retract':
+          q.retractShipment.run(e.retractedSeq, e.seq);
+          break;
+        case 'touch': {
+          const t = e.touch;
+          q.insertTouch.run(t.code, t.seq, t.role, t.signer, t.quantity);
+          break;
+        }
+        case 'recall.set':
+          q.setRecall.run(e.seq, e.code);
+          break;
+        case 'retraction.insert':
+          q.insertRetraction.run(e.target, e.seq);
+          break;
+      }
+    }
+  }
+
+  /** Every projection row, ordered: what a rebuild must reproduce exactly. */
+  function dumpProjections(extra: readonly string[] = []): Record<string, unknown[]> {
+    return Object.fromEntries(
+      [...extra, ...DOMAIN_TABLES].map((t) => {
+        const cols = (db.prepare(`PRAGMA table_info(${t})`).all() as Array<{ name: string }>).map((c) => c.name);
+        return [t, db.prepare(`SELECT * FROM ${t} ORDER BY ${cols.join(', ')}`).all()];
+      }),
+    );
+  }
+
+  function clearProjections(): void {
+    for (const t of DOMAIN_TABLES) db.prepare(`DELETE FROM ${t}`).run();
+  }
+
+  return { reader, applyDomainEffects, dumpProjections, clearProjections };
+}
