@@ -16,6 +16,9 @@ import { verifyInclusion } from '../core/merkle.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { serve } from './serve.js';
+import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
+import { rebuildDerived } from '../ledger.js';
+import { openSqliteStore } from '../store/sqlite.js';
 import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
 
 export class UsageError extends Error {}
@@ -37,6 +40,12 @@ Participants
               print the signed entry (id and time are filled in when the payload has none)
   submit      --key FILE --signer ID PAYLOAD.json [--url URL] [--prove [--ledger-key KEY]]
               sign, submit, and with --prove check the inclusion proof against the signed checkpoint
+
+Tracing
+  trace       CODE [--up | --down | --history | --footprint | --state] [--json] [--url URL]
+              provenance (default --up), downstream impact, every entry, PACT footprint, current state
+  rebuild     [--db data/ledger.db]
+              recreate the registry and traceability tables from the log alone (stop the service first)
 
 Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
 
@@ -172,6 +181,26 @@ async function participantCommand(args: string[]): Promise<number> {
   throw new UsageError('participant add|revoke');
 }
 
+const TRACE_VIEWS = { up: 'upstream', down: 'downstream', history: 'history', footprint: 'footprint', state: '' } as const;
+
+async function traceCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { url: { type: 'string' }, json: { type: 'boolean', default: false }, ...Object.fromEntries(Object.keys(TRACE_VIEWS).map((k) => [k, { type: 'boolean', default: false }])) },
+    1,
+  );
+  const code = positionals[0];
+  if (code === undefined) throw new UsageError('give the object code');
+  const chosen = Object.keys(TRACE_VIEWS).filter((k) => values[k]) as Array<keyof typeof TRACE_VIEWS>;
+  if (chosen.length > 1) throw new UsageError(`choose one of --${chosen.join(', --')}`);
+  const view = chosen[0] ?? 'up';
+  const path = `/v1/objects/${encodeURIComponent(code)}${TRACE_VIEWS[view] ? `/${TRACE_VIEWS[view]}` : ''}`;
+  const body = (await (await expectOk(await http(`${serviceUrl(values)}${path}`))).json()) as Record<string, unknown>;
+  if (values['json'] || view === 'footprint' || view === 'state') console.log(JSON.stringify(body, null, 2));
+  else console.log(view === 'up' ? formatUpstream(body) : view === 'down' ? formatDownstream(body) : formatHistory(body));
+  return 0;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === 'help' || command === '-h') {
@@ -235,6 +264,26 @@ async function run(argv: string[]): Promise<number> {
       const receipt = (await postEntries(url, entry)) as { seq: number; leafHash: string };
       console.log(JSON.stringify(receipt));
       if (values['prove']) console.log(await proveInclusion(url, receipt.seq, receipt.leafHash, values['ledger-key'] as string | undefined));
+      return 0;
+    }
+    case 'trace':
+      return traceCommand(args);
+    case 'rebuild': {
+      const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB } });
+      const db = resolve(values['db'] as string);
+      if (!existsSync(db)) throw new Error(`${db} does not exist`);
+      const store = openSqliteStore(db);
+      try {
+        const started = Date.now();
+        const progress = process.stderr.isTTY
+          ? (done: number, total: number) => process.stderr.write(`\rrebuilding: ${done}/${total} records (${Math.round((100 * done) / total)}%)`)
+          : undefined;
+        const { records } = rebuildDerived(store, progress);
+        if (progress) process.stderr.write('\n');
+        console.log(`rebuilt the derived tables from ${records} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await store.close();
+      }
       return 0;
     }
     default:

@@ -9,6 +9,7 @@ import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
 import { registerProblemHandlers } from './problem.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
+import { traceRoutes } from './routes/trace-routes.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -62,5 +63,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerProblemHandlers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
+  await app.register(traceRoutes, { ledger: options.ledger });
   return app;
 }
