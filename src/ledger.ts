@@ -696,7 +696,9 @@ export function rebuildDerived(store: LedgerStore, onProgress?: (done: number, t
   store.transaction(() => {
     store.clearDerived();
     let seq = 0;
-    for (const r of store.iterateRecords(0, total)) {
+    // In pages: SQLite refuses writes on a connection while one of its statements is iterating.
+    for (let page = store.records(-1, 1000); page.length > 0; page = store.records(page.at(-1)!.seq, 1000))
+    for (const r of page) {
       let payload: Payload;
       try {
         payload = (JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord).entry.payload as unknown as Payload;

@@ -5,10 +5,12 @@
  * alone. Unlike the log tables they are updated in place (a holding goes down when it is shipped).
  */
 import type Database from 'better-sqlite3';
+import { canonicalize } from '../core/jcs.js';
 import type { DomainEffect, ObjectRow, ShipmentRow, Touch, TouchRole } from '../domain/rules.js';
 import type { EdgeRow, HoldingRow, TraceReader } from '../domain/trace.js';
 
 export const DOMAIN_SCHEMA = `
+  -- spec is canonical JSON (RFC 8785): the same bytes whether written live or by a rebuild.
   CREATE TABLE objects (
     code TEXT PRIMARY KEY, level TEXT NOT NULL, unit TEXT NOT NULL, quantity INTEGER NOT NULL,
     producer TEXT NOT NULL, created_seq INTEGER NOT NULL, created_by TEXT NOT NULL, spec TEXT NOT NULL,
@@ -163,7 +165,7 @@ export function domainStore(db: Database.Database) {
       switch (e.kind) {
         case 'object.insert': {
           const o = e.object;
-          q.insertObject.run(o.code, o.level, o.unit, o.quantity, o.producer, o.createdSeq, o.createdBy, JSON.stringify(o.spec), o.recalledSeq);
+          q.insertObject.run(o.code, o.level, o.unit, o.quantity, o.producer, o.createdSeq, o.createdBy, canonicalize(o.spec), o.recalledSeq);
           break;
         }
         case 'object.delete':

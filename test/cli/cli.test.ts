@@ -288,3 +288,64 @@ t.test('serve', async (t) => {
     failsWith(t, await cli('serve', '--db', db, '--port', String(port), '--quiet'), /cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/, 'port in use');
   });
 });
+
+t.test('trace and rebuild', async (t) => {
+  const { dir, db, data } = await initLedger(t);
+  const server: RunningServer = await serve({ db, port: 0, host: '127.0.0.1', origin: undefined, demo: false, quiet: true, handleSignals: false });
+  let open = true;
+  t.teardown(() => (open ? server.close() : undefined));
+  const url = server.url;
+  const operatorKey = join(data, 'operator.key.pem');
+  for (const [id, roles] of [['smelter', 'supplier'], ['caster', 'manufacturer']] as const) {
+    t.equal((await cli('keygen', '--out', join(dir, `${id}.key.pem`))).code, 0);
+    const add = await cli('participant', 'add', '--key', operatorKey, '--url', url, '--id', id, '--name', `${id} Ltd`, '--roles', roles, '--public-key', join(dir, `${id}.pub.pem`));
+    t.equal(add.code, 0, add.stderr);
+  }
+  const submit = async (who: string, payload: Record<string, unknown>) => {
+    const file = join(dir, `payload-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(payload));
+    const r = await cli('submit', '--key', join(dir, `${who}.key.pem`), '--signer', who, '--url', url, file);
+    t.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as { seq: number; leafHash: string };
+  };
+  await submit('smelter', { type: 'commission', objects: [{ code: 'urn:trace:smelter:ingot-7', level: 'material', product: { name: 'Aluminium ingot' }, quantity: { value: 500, unit: 'KGM' }, footprint: { kgCO2ePerUnit: 8.6 } }] });
+  const ship = await submit('smelter', { type: 'ship', to: 'caster', objects: [{ code: 'urn:trace:smelter:ingot-7', quantity: { value: 500, unit: 'KGM' } }] });
+  await submit('caster', { type: 'receive', shipment: ship.leafHash, objects: [{ code: 'urn:trace:smelter:ingot-7', quantity: { value: 480, unit: 'KGM' } }], condition: 'damaged' });
+  await submit('caster', {
+    type: 'transform',
+    inputs: [{ code: 'urn:trace:smelter:ingot-7', quantity: { value: 480, unit: 'KGM' } }],
+    outputs: [{ code: 'urn:trace:caster:billet-7', level: 'semi', product: { name: 'Billet 6063' }, quantity: { value: 470, unit: 'KGM' } }],
+    process: { electricityKWh: 300, gridKgCO2ePerKWh: 0.58, waterM3: 2 },
+  });
+
+  const up = await cli('trace', 'urn:trace:caster:billet-7', '--url', url);
+  t.equal(up.code, 0, up.stderr);
+  t.match(up.stdout, /Billet 6063 urn:trace:caster:billet-7/);
+  t.match(up.stdout, /no failed inspection or recall upstream/);
+  t.match(up.stdout, /- Aluminium ingot urn:trace:smelter:ingot-7 \[material\] by smelter Ltd \(smelter\) \(seq \d+\)/);
+  const down = await cli('trace', 'urn:trace:smelter:ingot-7', '--down', '--url', url);
+  t.equal(down.code, 0, down.stderr);
+  t.match(down.stdout, /DISCREPANCY shipment seq \d+: urn:trace:smelter:ingot-7 shipped 500 KGM, received 480 KGM, missing 20 KGM \(damaged\)/);
+  const hist = await cli('trace', 'urn:trace:smelter:ingot-7', '--history', '--url', url);
+  t.match(hist.stdout, /commission by smelter[\s\S]*ship by smelter[\s\S]*receive by caster[\s\S]*transform by caster/);
+  const json = await cli('trace', 'urn:trace:caster:billet-7', '--json', '--url', url);
+  t.equal(JSON.parse(json.stdout).ancestors, 1);
+
+  failsWith(t, await cli('trace', 'urn:trace:smelter:none', '--url', url), /TRACE_OBJECT_NOT_FOUND/, 'unknown code');
+  failsWith(t, await cli('trace', 'https://id.gs1.org/01/12345678901234', '--url', url), /TRACE_CODE_INVALID: .*check digit/, 'malformed code');
+  usageError(t, await cli('trace', 'urn:trace:smelter:ingot-7', '--up', '--down', '--url', url), 'two views');
+  usageError(t, await cli('trace', '--url', url), 'no code');
+
+  await server.close();
+  open = false;
+  const before = openDataDir(db);
+  const dump = before.store.dumpProjections();
+  await before.close();
+  const rebuilt = await cli('rebuild', '--db', db);
+  t.equal(rebuilt.code, 0, rebuilt.stderr);
+  t.match(rebuilt.stdout, /^rebuilt the derived tables from 7 records in [\d.]+ s\n$/);
+  const after = openDataDir(db);
+  t.same(after.store.dumpProjections(), dump, 'the rebuilt tables equal the live ones');
+  await after.close();
+  failsWith(t, await cli('rebuild', '--db', join(dir, 'none.db')), /does not exist/, 'rebuild of a missing db');
+});
