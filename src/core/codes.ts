@@ -484,8 +484,19 @@ function parseAny(input: string, nested: boolean): ObjectCode {
  */
 export function parseCode(input: string): ObjectCode {
   if (typeof input !== 'string') throw new TypeError('code must be a string');
-  return parseAny(input, false);
+  let code = parsed.get(input);
+  if (code === undefined) {
+    code = parseAny(input, false);
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(input, code);
+  }
+  return code;
 }
+
+// An entry names each code several times (schema, uniqueness, rules) and hot codes recur across
+// entries; parsed codes are frozen, so a bounded cache of them is safe to share.
+const PARSED_MAX = 10_000;
+const parsed = new Map<string, ObjectCode>();
 
 /**
  * The canonical spelling of a code: what the ledger stores and compares.
