@@ -15,7 +15,8 @@ import { keyIdOf } from '../core/keys.js';
 import { verifyInclusion } from '../core/merkle.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
-import { serve } from './serve.js';
+import { demoUrls, serve } from './serve.js';
+import { seedDemo } from './demo.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
@@ -44,6 +45,8 @@ Participants
 Tracing
   trace       CODE [--up | --down | --history | --footprint | --state] [--json] [--url URL]
               provenance (default --up), downstream impact, every entry, PACT footprint, current state
+  demo        [--url URL] [--db data/ledger.db]
+              load the demo cluster into a running service (keys in keys/, operator key beside --db)
   rebuild     [--db data/ledger.db]
               recreate the registry and traceability tables from the log alone (stop the service first)
 
@@ -268,6 +271,13 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'trace':
       return traceCommand(args);
+    case 'demo': {
+      const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
+      const url = serviceUrl(values);
+      const { highlights } = await seedDemo(url, resolve(values['db'] as string), (s) => console.log(s));
+      console.log(demoUrls(url, highlights).join('\n'));
+      return 0;
+    }
     case 'rebuild': {
       const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB } });
       const db = resolve(values['db'] as string);

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildApp } from '../http/app.js';
-import { seedDemo } from './demo.js';
+import { seedDemo, type DemoHighlights } from './demo.js';
 import { DEFAULT_ORIGIN, initDataDir, openDataDir } from './setup.js';
 
 export interface ServeOptions {
@@ -63,9 +63,11 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     process.on('SIGTERM', () => stop('SIGTERM'));
   }
 
+  let demoLines: string[] = [];
   if (o.demo) {
     try {
-      await seedDemo(base, o.db, log);
+      const { highlights: h } = await seedDemo(base, o.db, log);
+      demoLines = demoUrls(base, h);
     } catch (e) {
       // Otherwise the CLI would report the failure and keep listening.
       await close();
@@ -80,8 +82,23 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       `  ledger verifier key:  ${base}/v1/checkpoint/key`,
       `  participants:         ${base}/v1/participants`,
       `  entries:              ${base}/v1/entries?limit=20`,
+      ...demoLines,
       `Press Ctrl+C to stop.`,
     ].join('\n'),
   );
   return { url: base, close };
+}
+
+/** Where a new user should look after `npm start`: the demo's most telling objects. */
+export function demoUrls(base: string, h: DemoHighlights): string[] {
+  const obj = (code: string, view = '') => `${base}/v1/objects/${encodeURIComponent(code)}${view}`;
+  return [
+    'Demo supply chain (aluminium windows; try these):',
+    `  a window, its provenance:       ${obj(h.greenFrameLot, '/upstream')}`,
+    `    its carbon footprint (PACT):  ${obj(h.greenFrameLot, '/footprint')}`,
+    `  a window made from a recalled billet: ${obj(h.recalledFrameLot, '/upstream')}`,
+    `  the recalled billet's impact:   ${obj(h.recalledBilletLot, '/downstream')}`,
+    `  a shipment with damaged goods:  ${obj(h.discrepancy.lot, '/downstream')}`,
+    `  every entry about a pallet:     ${obj(h.pallet, '/history')}`,
+  ];
 }

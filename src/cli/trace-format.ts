@@ -5,6 +5,8 @@
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const q = (x: { value: number; unit: string } | null | undefined) => (x ? `${x.value} ${x.unit}` : '-');
+/** Figures for reading (4 significant digits); --json keeps full precision. */
+const n = (x: number) => Number(x.toPrecision(4));
 const who = (p: { id: string; name: string } | string) => (typeof p === 'string' ? p : p.name === p.id ? p.id : `${p.name} (${p.id})`);
 
 function head(o: Json): string {
@@ -14,19 +16,19 @@ function head(o: Json): string {
 export function formatUpstream(r: Json): string {
   const out = [head(r.object)];
   const fp = r.footprint;
-  out.push(`  footprint per ${r.object.quantity.unit}: ${fp.kgCO2ePerUnit} kgCO2e, ${fp.electricityKWhPerUnit} kWh, ${fp.waterM3PerUnit} m³ water; primary data ${fp.primaryDataShare}%`);
+  out.push(`  footprint per ${r.object.quantity.unit}: ${n(fp.kgCO2ePerUnit)} kgCO2e, ${n(fp.electricityKWhPerUnit)} kWh, ${n(fp.waterM3PerUnit)} m³ water; primary data ${n(fp.primaryDataShare)}%`);
   if (fp.dataGaps.length > 0) out.push(`  data gaps: ${fp.dataGaps.join(', ')}`);
   out.push(r.flags.length === 0 ? '  no failed inspection or recall upstream' : `  WARNING: ${r.flags.length} flag(s) upstream:`);
   for (const f of r.flags) out.push(`    ${f.kind === 'recall' ? 'RECALL' : 'FAILED INSPECTION'} ${f.code} (depth ${f.depth}): ${f.detail} (seq ${f.seq})`);
   out.push(`ancestors: ${r.ancestors}`);
-  for (const n of r.nodes.slice(1)) {
-    const pad = '  '.repeat(Math.min(n.depth, 12));
-    out.push(`${pad}- ${n.product.name} ${n.code} [${n.level}] by ${who(n.producer)} (seq ${n.createdSeq})`);
-    for (const i of n.inspections) out.push(`${pad}    inspection ${i.result}${i.standard ? ` ${i.standard}` : ''} by ${i.signer} (seq ${i.seq})`);
-    for (const c of n.certificates) out.push(`${pad}    certificate ${c.scheme} ${c.id} (seq ${c.seq})`);
-    for (const rc of n.recalls) out.push(`${pad}    RECALLED: ${rc.reason} (seq ${rc.seq})`);
-    if (n.process) out.push(`${pad}    process: ${['electricityKWh', 'waterM3', 'directEmissionsKgCO2e'].filter((k) => n.process[k] !== undefined).map((k) => `${k} ${n.process[k]}`).join(', ') || 'no resources stated'} (seq ${n.process.seq})`);
-    out.push(`${pad}    footprint ${n.footprint.kgCO2ePerUnit} kgCO2e/${n.quantity.unit}${n.footprint.declared ? ' (declared)' : ''}`);
+  for (const node of r.nodes.slice(1)) {
+    const pad = '  '.repeat(Math.min(node.depth, 12));
+    out.push(`${pad}- ${node.product.name} ${node.code} [${node.level}] by ${who(node.producer)} (seq ${node.createdSeq})`);
+    for (const i of node.inspections) out.push(`${pad}    inspection ${i.result}${i.standard ? ` ${i.standard}` : ''} by ${i.signer} (seq ${i.seq})`);
+    for (const c of node.certificates) out.push(`${pad}    certificate ${c.scheme} ${c.id} (seq ${c.seq})`);
+    for (const rc of node.recalls) out.push(`${pad}    RECALLED: ${rc.reason} (seq ${rc.seq})`);
+    if (node.process) out.push(`${pad}    process: ${['electricityKWh', 'waterM3', 'directEmissionsKgCO2e'].filter((k) => node.process[k] !== undefined).map((k) => `${k} ${node.process[k]}`).join(', ') || 'no resources stated'} (seq ${node.process.seq})`);
+    out.push(`${pad}    footprint ${n(node.footprint.kgCO2ePerUnit)} kgCO2e/${node.quantity.unit}${node.footprint.declared ? ' (declared)' : ''}`);
   }
   return out.join('\n');
 }
