@@ -639,6 +639,68 @@ export function openLedger(options: LedgerOptions) {
       return pactFootprint(store, code, durable.size);
     },
 
+    /**
+     * Everything a verifier needs to check what the upstream and downstream answers for `code`
+     * rest on, trusting nothing but the pinned ledger key: a checkpoint signed by it, and every
+     * cited record with its inclusion proof in that checkpoint's tree, plus the records that
+     * register the signers' keys (down to genesis, which carries the operator's key).
+     */
+    async evidence(code: string, options: { maxRecords?: number } = {}) {
+      await durableBarrier();
+      const up = upstream(store, code);
+      const down = downstream(store, code);
+      const seqs = new Set<number>([0]);
+      const add = (s: number | null | undefined) => {
+        if (typeof s === 'number') seqs.add(s);
+      };
+      for (const n of up.nodes) {
+        add(n.createdSeq);
+        n.inputs.forEach((i) => ('seq' in i ? add(i.seq) : i.seqs.forEach(add)));
+        n.inspections.forEach((i) => add(i.seq));
+        n.recalls.forEach((r) => add(r.seq));
+      }
+      for (const sh of down.shipments) {
+        add(sh.seq);
+        add(sh.receivedSeq);
+        sh.timeline.forEach((t) => add(t.seq));
+      }
+      down.deliveries.forEach((d) => add(d.seq));
+      down.derived.forEach((d) => add(d.createdSeq));
+      down.impact.recalls.forEach((r) => add(r.seq));
+      // The signers' registrations and keys, so every signature can be checked from the log alone.
+      const signers = new Set<string>();
+      for (const s of seqs) signers.add(store.payloadAt(s).signer);
+      for (const id of signers) {
+        const p = store.participant(id);
+        if (p === undefined) continue;
+        add(p.registeredSeq);
+        for (const k of store.keysOf(id)) {
+          add(k.addedSeq);
+          add(k.revokedSeq);
+        }
+      }
+      for (const s of [...seqs]) if (store.payloadAt(s).type === 'participant.register') add(0);
+      const max = options.maxRecords ?? 5000;
+      if (seqs.size > max) throw new LedgerError('LEDGER_QUERY_INVALID', `the evidence for ${up.code} has ${seqs.size} records, more than ${max}: export a bundle instead`);
+      const sorted = [...seqs].sort((a, b) => a - b);
+      const cp = ledger.checkpoint(sorted.at(-1)! + 1);
+      return {
+        code: up.code,
+        ledgerKey: verifierKey,
+        checkpoint: cp.note,
+        treeSize: cp.size,
+        records: sorted.map((seq) => {
+          const r = store.record(seq)!;
+          return {
+            seq,
+            record: JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord,
+            leafHash: toHex(r.leafHash),
+            inclusion: inclusionProof(readNode, seq, cp.size).map(toBase64),
+          };
+        }),
+      };
+    },
+
     /** Stop accepting writes, sign a final checkpoint of what was committed. */
     async close(): Promise<void> {
       if (closed) return;

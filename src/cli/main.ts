@@ -30,7 +30,9 @@ Operator
   init        [--db data/ledger.db] [--origin ORIGIN] [--operator-id operator] [--operator-name NAME]
               create the ledger key, the operator key and the genesis entry
   serve       [--db data/ledger.db] [--port 8080] [--host 127.0.0.1] [--origin ORIGIN] [--demo]
-              run the HTTP service (initialises the database on first run)
+              [--public-url https://trace.example.com]
+              run the HTTP service (initialises the database on first run); QR codes and
+              resolver links use --public-url (or $PUBLIC_URL), default the listening URL
   participant add    --id ID --name NAME --roles supplier,... --public-key FILE [--gln GLN]
   participant revoke --id ID --kid KID [--reason TEXT]
               sign with the operator key (--key data/operator.key.pem) and submit (--url)
@@ -232,7 +234,10 @@ async function run(argv: string[]): Promise<number> {
         origin: { type: 'string' },
         demo: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
+        'public-url': { type: 'string', default: process.env['PUBLIC_URL'] },
       });
+      const publicUrl = values['public-url'] as string | undefined;
+      if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(publicUrl)) throw new UsageError(`--public-url must be an http(s) URL, got ${publicUrl}`);
       const port = Number(values['port']);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values['port']}`);
       await serve({
@@ -242,6 +247,7 @@ async function run(argv: string[]): Promise<number> {
         origin: values['origin'] as string | undefined,
         demo: values['demo'] as boolean,
         quiet: values['quiet'] as boolean,
+        publicUrl,
       });
       return 0;
     }

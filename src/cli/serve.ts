@@ -16,6 +16,8 @@ export interface ServeOptions {
   readonly origin: string | undefined;
   readonly demo: boolean;
   readonly quiet: boolean;
+  /** Base URL that QR codes and resolver links use (e.g. https://trace.example.com); default: the listening URL. */
+  readonly publicUrl?: string | undefined;
   /** Stop on SIGINT/SIGTERM and exit the process (the CLI). Default true; tests pass false and call close(). */
   readonly handleSignals?: boolean;
 }
@@ -38,8 +40,9 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   }
   const data = openDataDir(o.db, o.origin, { verifyInWorker: true });
   const { ledger } = data;
-  const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' } });
-  let address: string;
+  let address = '';
+  const publicUrl = () => (o.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')).replace(/\/+$/, '');
+  const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl });
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {

@@ -16,6 +16,14 @@ export interface AppOptions {
   /** Largest request body in bytes. Default 4 MiB (a full batch of 1,000 typical entries). */
   readonly bodyLimit?: number;
   readonly logger?: FastifyServerOptions['logger'];
+  /**
+   * Public base URL of this resolver (what QR codes encode and links point to), e.g.
+   * https://trace.example.com. A function, because `serve` knows its address only after listening.
+   * Default http://localhost.
+   */
+  readonly publicUrl?: () => string;
+  /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
+  readonly testHooks?: boolean;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {

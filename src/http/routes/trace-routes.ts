@@ -43,4 +43,10 @@ export const traceRoutes: FastifyPluginAsync<TraceRoutesOptions> = async (app: F
     'pCfExcludingBiogenic per declaredUnit, primaryDataShare below 100 where sources declared no footprint (listed in extensions[0].data.dataGaps).',
     (c) => ledger.footprint(c),
   );
+  route(
+    '/v1/objects/:code/evidence',
+    'Records and proofs behind the upstream and downstream answers',
+    'The latest checkpoint (signed note), and every record those answers cite, with its leaf hash and inclusion proof in that checkpoint\'s tree, plus the records registering the signers\' keys down to genesis: enough to check every signature and proof against the pinned ledger key alone (the customer page does this in the browser).',
+    (c) => ledger.evidence(c),
+  );
 };
