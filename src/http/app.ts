@@ -10,6 +10,9 @@ import type { Ledger } from '../ledger.js';
 import { registerProblemHandlers } from './problem.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
+import { resolverRoutes } from './resolver.js';
+import { assetRoutes } from './routes/asset-routes.js';
+import { qrRoutes } from './routes/qr-routes.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -72,5 +75,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
+  await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost') });
+  await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl });
+  await app.register(assetRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, testHooks: options.testHooks });
   return app;
 }

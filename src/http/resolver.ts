@@ -1,0 +1,182 @@
+/**
+ * GS1 Digital Link resolver (GS1-Conformant resolver standard, as id.gs1.org does it) on
+ * `/01/…`, `/00/…`, `/414/…` and `/id/<encoded code>`:
+ *
+ * - `Accept: text/html` (browsers, phones scanning a QR, also `*∕*`) → the customer page;
+ * - `Accept: application/json` → a provenance summary;
+ * - `Accept: application/linkset+json`, `?linkType=linkset` or `?linkType=all` → an RFC 9264
+ *   linkset with GS1 link types;
+ * - `?linkType=gs1:<type>` → 307 to that link; a type this object has no link of redirects to the
+ *   default link (gs1:pip), as the GS1 resolver standard asks;
+ * - unknown code → 404 (a friendly page for browsers), invalid syntax → 400 with the reason.
+ *
+ * A serial-level code whose serial was never commissioned on its own resolves to its lot, and the
+ * answer says so (`resolvedFrom`).
+ */
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { digitalLinkPath, lotOf, parseCode, type ObjectCode } from '../core/codes.js';
+import { LedgerError } from '../core/errors.js';
+import type { Ledger } from '../ledger.js';
+import { pickLanguage, renderCustomerPage, renderNotFoundPage } from './page.js';
+
+export interface ResolverOptions {
+  readonly ledger: Ledger;
+  readonly publicUrl: () => string;
+}
+
+const GS1_VOC = 'https://gs1.org/voc/';
+
+/** Link types this resolver serves, in linkset order; the first is the default link. */
+export const LINK_TYPES = ['pip', 'traceability', 'sustainabilityInfo', 'certificationInfo', 'recallStatus', 'epcis'] as const;
+type LinkType = (typeof LINK_TYPES)[number];
+
+interface Link {
+  readonly href: string;
+  readonly title: string;
+  readonly type: string;
+  readonly hreflang?: readonly string[];
+}
+
+export function linksFor(publicUrl: string, canonical: string): Record<LinkType, Link[]> {
+  const base = `${publicUrl}/v1/objects/${encodeURIComponent(canonical)}`;
+  return {
+    pip: [{ href: `${base}/page`, title: 'Product information, provenance and verification', type: 'text/html', hreflang: ['en', 'zh'] }],
+    traceability: [
+      { href: `${base}/upstream`, title: 'Provenance: every ancestor lot, inspections, footprint (each fact with its ledger seq)', type: 'application/json' },
+      { href: `${base}/downstream`, title: 'Where it went: derived products, shipments, holders, recall impact', type: 'application/json' },
+    ],
+    sustainabilityInfo: [{ href: `${base}/footprint`, title: 'Cradle-to-gate carbon footprint (PACT v2 ProductFootprint)', type: 'application/json' }],
+    certificationInfo: [{ href: `${base}/certificates`, title: 'Certificates and inspection results upstream', type: 'application/json' }],
+    recallStatus: [{ href: `${base}/recall-status`, title: 'Recall status of this object and everything it was made from', type: 'application/json' }],
+    epcis: [{ href: `${base}/history`, title: 'Every signed event about this object, in log order', type: 'application/json' }],
+  };
+}
+
+/** RFC 9264 linkset (application/linkset+json) with GS1 Web Vocabulary relation types. */
+export function linkset(publicUrl: string, canonical: string) {
+  const links = linksFor(publicUrl, canonical);
+  return {
+    linkset: [
+      {
+        anchor: canonical,
+        [`${GS1_VOC}defaultLink`]: links.pip,
+        ...Object.fromEntries(LINK_TYPES.map((t) => [`${GS1_VOC}${t}`, links[t]])),
+      },
+    ],
+  };
+}
+
+type Wanted = 'html' | 'json' | 'linkset';
+
+/** Content negotiation over the three representations, by Accept q-values; HTML wins ties and `*∕*`. */
+export function negotiate(accept: string | undefined): Wanted {
+  if (accept === undefined || accept.trim() === '') return 'html';
+  let best: Wanted = 'html';
+  let bestQ = -1;
+  for (const part of accept.split(',')) {
+    const [range = '', ...params] = part.trim().toLowerCase().split(';').map((s) => s.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q) || q <= 0) continue;
+    const kind: Wanted | undefined =
+      range === 'application/linkset+json' ? 'linkset'
+      : range === 'application/json' || range === 'application/ld+json' ? 'json'
+      : range === 'text/html' || range === 'application/xhtml+xml' || range === 'text/*' || range === '*/*' ? 'html'
+      : undefined;
+    if (kind === undefined) continue;
+    // Among equal q, an explicit JSON or linkset beats the wildcard HTML default.
+    if (q > bestQ || (q === bestQ && kind !== 'html' && (range !== '*/*'))) {
+      best = kind;
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: FastifyInstance, { ledger, publicUrl }) => {
+  /** The object a request names, falling back from an unknown serial to its lot. */
+  async function resolve(code: ObjectCode): Promise<{ canonical: string; resolvedFrom?: string }> {
+    try {
+      await ledger.object(code.canonical);
+      return { canonical: code.canonical };
+    } catch (e) {
+      const lot = code.kind === 'gs1' ? lotOf(code) : undefined;
+      if (!(e instanceof LedgerError && e.code === 'TRACE_OBJECT_NOT_FOUND') || lot === undefined) throw e;
+      try {
+        await ledger.object(lot.canonical);
+      } catch (e2) {
+        if (e2 instanceof LedgerError && e2.code === 'TRACE_OBJECT_NOT_FOUND') {
+          throw new LedgerError('TRACE_OBJECT_NOT_FOUND', `no object ${code.canonical} was ever commissioned, nor its lot ${lot.canonical}`);
+        }
+        throw e2;
+      }
+      return { canonical: lot.canonical, resolvedFrom: code.canonical };
+    }
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const linkType = typeof query['linkType'] === 'string' ? query['linkType'] : undefined;
+    const wanted: Wanted = linkType === 'linkset' || linkType === 'all' ? 'linkset' : negotiate(request.headers.accept);
+    const lang = pickLanguage(request.headers['accept-language'], typeof query['lang'] === 'string' ? query['lang'] : undefined);
+    const html = wanted === 'html' && linkType === undefined;
+    let code: ObjectCode;
+    let target: { canonical: string; resolvedFrom?: string };
+    try {
+      code = parseCode(request.raw.url ?? request.url);
+      target = await resolve(code);
+    } catch (e) {
+      if (html && e instanceof LedgerError && (e.code === 'TRACE_CODE_INVALID' || e.code === 'TRACE_OBJECT_NOT_FOUND')) {
+        return reply
+          .code(e.code === 'TRACE_CODE_INVALID' ? 400 : 404)
+          .type('text/html; charset=utf-8')
+          .send(renderNotFoundPage(request.url, lang, e.message, e.code === 'TRACE_CODE_INVALID' ? 'invalid' : 'unknown'));
+      }
+      throw e;
+    }
+    const pub = publicUrl();
+    const { canonical, resolvedFrom } = target;
+    const anchorPath = digitalLinkPath(parseCode(canonical));
+    reply.header('Link', `<${pub}${anchorPath}?linkType=linkset>; rel="linkset"; type="application/linkset+json"`);
+    reply.header('Vary', 'Accept, Accept-Language');
+    if (resolvedFrom !== undefined) reply.header('X-Resolved-From', resolvedFrom);
+
+    if (linkType !== undefined && wanted !== 'linkset') {
+      const short = linkType.startsWith('gs1:') ? linkType.slice(4) : linkType.startsWith(GS1_VOC) ? linkType.slice(GS1_VOC.length) : undefined;
+      if (short === undefined) throw new LedgerError('LEDGER_QUERY_INVALID', `linkType "${linkType}": expected gs1:<type> (one of ${LINK_TYPES.map((t) => `gs1:${t}`).join(', ')}), linkset or all`);
+      const links = linksFor(pub, canonical);
+      const link = (links as Record<string, Link[]>)[short]?.[0] ?? links.pip[0]!;
+      return reply.code(307).header('Location', link.href).send();
+    }
+    if (wanted === 'linkset') {
+      return reply.type('application/linkset+json').send(JSON.stringify(linkset(pub, canonical)));
+    }
+    if (wanted === 'json') {
+      return reply.type('application/json; charset=utf-8').send(await ledger.summary(canonical, { resolvedFrom, links: linksFor(pub, canonical) }));
+    }
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(await renderCustomerPage({ ledger, code: canonical, lang, publicUrl: pub, ...(resolvedFrom === undefined ? {} : { resolvedFrom }) }));
+  }
+
+  const schema = (summary: string) => ({
+    schema: {
+      summary,
+      description:
+        'GS1 Digital Link resolver: text/html → customer page; application/json → provenance summary; application/linkset+json or ?linkType=linkset → RFC 9264 linkset; ?linkType=gs1:<type> → 307 to that link (gs1:pip, gs1:traceability, gs1:sustainabilityInfo, gs1:certificationInfo, gs1:recallStatus, gs1:epcis).',
+      tags: ['resolver'],
+    },
+  });
+  app.get('/01/*', schema('Resolve a GTIN-based Digital Link (/01/<GTIN>[/22/…][/10/<lot>][/21/<serial>])'), handle);
+  app.get('/00/*', schema('Resolve an SSCC (logistic unit)'), handle);
+  app.get('/414/*', schema('Resolve a GLN (location)'), handle);
+  app.get('/id/*', schema('Resolve any code, URL-encoded (e.g. /id/urn%3Atrace%3Aacme%3Alot-1)'), handle);
+
+  const objectRoute = (suffix: string, summary: string, run: (canonical: string) => Promise<unknown>) =>
+    app.get(`/v1/objects/:code/${suffix}`, { schema: { summary, tags: ['objects'] } }, async (request) => {
+      const code = parseCode((request.params as { code: string }).code);
+      return run(code.canonical);
+    });
+  objectRoute('certificates', 'Certificates and inspection results of the object and everything upstream (gs1:certificationInfo)', (c) => ledger.certificates(c));
+  objectRoute('recall-status', 'Whether the object or anything it was made from is recalled or failed an inspection (gs1:recallStatus)', (c) => ledger.recallStatus(c));
+};
