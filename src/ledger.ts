@@ -37,7 +37,7 @@ import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerR
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
 import { domainEffects } from './domain/rules.js';
 import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
-import { downstream, history, pactFootprint, requireCode, upstream } from './domain/trace.js';
+import { downstream, history, pactFootprint, requireCode, upstream, type TraceReader } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
@@ -462,6 +462,27 @@ export function openLedger(options: LedgerOptions) {
     };
   }
 
+  /**
+   * Trace answers are a function of the log: cache them per (kind, code) until the log grows. The
+   * demo's and a busy product's answers are then computed once per change, not per scan.
+   */
+  const answers = new Map<string, unknown>();
+  let answersAt = -1;
+  function cached<T>(kind: string, code: string, compute: () => T): T {
+    if (answersAt !== head.size) {
+      answers.clear();
+      answersAt = head.size;
+    }
+    const key = `${kind}\u0000${code}`;
+    let v = answers.get(key) as T | undefined;
+    if (v === undefined) {
+      v = compute();
+      if (answers.size >= 2000) answers.delete(answers.keys().next().value!);
+      answers.set(key, v);
+    }
+    return v;
+  }
+
   function releaseBarriers(): void {
     const ready = barrierWaiters.filter((w) => w.size <= durable.size || failed !== undefined);
     barrierWaiters = barrierWaiters.filter((w) => !ready.includes(w));
@@ -556,6 +577,12 @@ export function openLedger(options: LedgerOptions) {
 
     checkpointHistory: (limit: number, beforeSize?: number) => store.checkpoints(limit, beforeSize),
 
+    /**
+     * Read-only access to the stored log for audit bundles (src/audit/bundle.ts). It may show
+     * records committed but not yet durable: exports read only below a checkpoint's size.
+     */
+    auditReader: (): AuditReader => store,
+
     record(seq: number): RecordView {
       const r = Number.isSafeInteger(seq) && seq >= 0 && seq < durable.size ? store.record(seq) : undefined;
       if (r === undefined) throw new LedgerError('LEDGER_ENTRY_NOT_FOUND', `no record with seq ${seq} (the log has ${durable.size})`);
@@ -624,19 +651,66 @@ export function openLedger(options: LedgerOptions) {
     },
     async upstream(code: string) {
       await durableBarrier();
-      return upstream(store, code);
+      return cached('up', code, () => upstream(store, code));
     },
     async downstream(code: string) {
       await durableBarrier();
-      return downstream(store, code);
+      return cached('down', code, () => downstream(store, code));
     },
     async history(code: string) {
       await durableBarrier();
-      return history(store, code);
+      return cached('history', code, () => history(store, code));
     },
     async footprint(code: string) {
       await durableBarrier();
-      return pactFootprint(store, code, durable.size);
+      return cached('footprint', code, () => pactFootprint(store, code, durable.size));
+    },
+
+    /** What a customer or a machine needs first about an object (the resolver's JSON answer). */
+    async summary(code: string, extra: { resolvedFrom?: string | undefined; links?: unknown } = {}) {
+      await durableBarrier();
+      const up = cached('up', code, () => upstream(store, code));
+      const down = cached('down', code, () => downstream(store, code));
+      return {
+        code: up.code,
+        ...(extra.resolvedFrom === undefined ? {} : { resolvedFrom: extra.resolvedFrom, note: 'this serial was never commissioned on its own: the answer is about its lot' }),
+        object: up.object,
+        status: up.flags.length === 0 ? 'ok' : up.flags.some((f) => f['kind'] === 'recall') ? 'recalled' : 'warning',
+        flags: up.flags,
+        footprint: up.footprint,
+        provenance: up.nodes.slice(1).map((n) => ({ code: n.code, depth: n.depth, level: n.level, product: n.product.name, producer: n.producer, inspections: n.inspections.map((i) => ({ result: i.result, seq: i.seq })) })),
+        journey: down.shipments.map((s) => ({ seq: s.seq, from: s.sender, to: s.receiver, status: s.status, dispatchedAt: s.dispatchedAt, receivedAt: s.receivedAt })),
+        deliveries: down.deliveries.map((d) => ({ seq: d.seq, status: d.status, time: d.time })),
+        verification: { ledgerKey: verifierKey, evidence: `/v1/objects/${encodeURIComponent(up.code)}/evidence` },
+        ...(extra.links === undefined ? {} : { links: extra.links }),
+      };
+    },
+
+    /** Certificates (commissioned with objects, or on inspections) of the object and its ancestors. */
+    async certificates(code: string) {
+      await durableBarrier();
+      const up = cached('up', code, () => upstream(store, code));
+      return {
+        code: up.code,
+        certificates: up.nodes.flatMap((n) => [
+          ...n.certificates.map((c) => ({ code: n.code, depth: n.depth, ...c })),
+          ...n.inspections.filter((i) => i.certificate !== undefined).map((i) => ({ code: n.code, depth: n.depth, ...i.certificate!, seq: i.seq })),
+        ]),
+        inspections: up.nodes.flatMap((n) => n.inspections.map((i) => ({ code: n.code, depth: n.depth, ...i }))),
+      };
+    },
+
+    /** Is the object, or anything it was made from, recalled or failed an inspection? */
+    async recallStatus(code: string) {
+      await durableBarrier();
+      const up = cached('up', code, () => upstream(store, code));
+      return {
+        code: up.code,
+        recalled: up.flags.some((f) => f['kind'] === 'recall'),
+        failedInspection: up.flags.some((f) => f['kind'] === 'failed_inspection'),
+        flags: up.flags,
+        asOfSize: durable.size,
+      };
     },
 
     /**
@@ -745,6 +819,9 @@ export function openLedger(options: LedgerOptions) {
 const toBase64UrlKey = (k: Uint8Array): string => Buffer.from(k).toString('base64url');
 
 export type Ledger = ReturnType<typeof openLedger>;
+
+/** What an audit export reads: records, stored Merkle nodes, the registry and the trace projections. */
+export type AuditReader = TraceReader & Pick<LedgerStore, 'record' | 'records' | 'node' | 'signersBetween' | 'keysOf'>;
 
 /**
  * Recreate every derived table (registry and traceability projections) from the log alone, in one

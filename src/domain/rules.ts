@@ -500,7 +500,9 @@ function retract(view: DomainView, p: P<'retract'>, seq: number): DomainEffect[]
     }
     case 'disaggregate': {
       const parent = codes('unpacked-from')[0]!;
-      dependOn(codes('unpacked'), tp.signer);
+      // The parent too: once it moved on (shipped, packed, refilled), putting the children back
+      // would change what that later entry handed over.
+      dependOn([...codes('unpacked'), parent], tp.signer);
       touches.filter((x) => x.role === 'unpacked').forEach((x) => {
         effects.push({ kind: 'contain.add', parent, child: x.code, delta: x.quantity! }, { kind: 'holding.add', code: x.code, holder: tp.signer, delta: -x.quantity! });
       });
@@ -525,6 +527,14 @@ function retract(view: DomainView, p: P<'retract'>, seq: number): DomainEffect[]
         const customer = CUSTOMER_PREFIX + tp.recipient!;
         const [from, to] = tp.status === 'delivered' ? [tp.signer, customer] : [customer, tp.signer];
         dependOn(codes('delivered', 'returned'), tp.signer);
+        // The customer is not a participant: a return from them may be signed by anyone, and may
+        // have taken back what this delivery handed over.
+        if (tp.status === 'delivered') {
+          view.laterTouches(codes('delivered'), t).filter((s) => {
+            const later = view.payloadAt(s);
+            return later.type === 'track' && later.status === 'returned' && later.recipient === tp.recipient;
+          }).forEach((s) => dependents.add(s));
+        }
         touches.filter((x) => x.role === 'delivered' || x.role === 'returned').forEach((x) => {
           effects.push({ kind: 'holding.add', code: x.code, holder: from, delta: x.quantity! }, { kind: 'holding.add', code: x.code, holder: to, delta: -x.quantity! });
         });

@@ -285,7 +285,14 @@ export function upstream(reader: TraceReader, code: string) {
       inputs: ins.map((e) =>
         e.kind === 'transform'
           ? { code: e.from, consumed: qty(e.quantity, inputUnit(e.from)), allocated: qty(Math.round(e.quantity * share), inputUnit(e.from)), seq: e.seq }
-          : { code: e.from, packed: qty(e.quantity, inputUnit(e.from)), seqs: t.filter((x) => x.role === 'packed-into' && x.retractedBy === null).map((x) => x.seq) },
+          : {
+              code: e.from,
+              packed: qty(e.quantity, inputUnit(e.from)),
+              // The aggregates into this unit that packed this child (not every one into the unit).
+              seqs: t
+                .filter((x) => x.role === 'packed-into' && x.retractedBy === null && (touches.get(e.from) ?? []).some((y) => y.seq === x.seq && y.role === 'packed'))
+                .map((x) => x.seq),
+            },
       ),
       inspections,
       certificates: (o.spec.certificates ?? []).map((cert) => ({ ...cert, seq: o.createdSeq })),
@@ -382,7 +389,20 @@ export function downstream(reader: TraceReader, code: string) {
 
   const recalls = codes.flatMap((c) => recallsOf(reader, touchesByCode.get(c) ?? []).map((r) => ({ code: c, ...r })));
   const finished = codes.filter((c) => objects.get(c)?.level === 'finished');
-  const inTransit = (c: string) => shipments.filter((s) => s.status !== 'received' && s.status !== 'retracted' && s.items.some((it) => it.code === c)).map((s) => s.seq);
+  // An object packed in a logistic unit travels with it: its open shipments include the unit's.
+  const packedIn = groupBy(edges.filter((e) => e.kind === 'packed' && e.quantity > 0), (e) => e.from);
+  const enclosing = (c: string): Set<string> => {
+    const found = new Set([c]);
+    for (let frontier = [c]; frontier.length > 0; ) {
+      frontier = frontier.flatMap((x) => (packedIn.get(x) ?? []).map((e) => e.to)).filter((p) => !found.has(p));
+      frontier.forEach((p) => found.add(p));
+    }
+    return found;
+  };
+  const inTransit = (c: string) => {
+    const carriers = enclosing(c);
+    return shipments.filter((s) => s.status !== 'received' && s.status !== 'retracted' && s.items.some((it) => carriers.has(it.code))).map((s) => s.seq);
+  };
   return {
     code: root.code,
     object: summary(reader, root),

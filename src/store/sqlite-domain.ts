@@ -72,23 +72,25 @@ export function domainStore(db: Database.Database) {
     touchesOf: db.prepare('SELECT * FROM touches WHERE seq = ? ORDER BY code, role'),
     laterTouches: db.prepare(
       `SELECT DISTINCT t.seq FROM touches t WHERE t.code IN (SELECT value FROM json_each(?)) AND t.seq > ?
-       AND (?3 IS NULL OR t.signer = ?3) AND t.role != 'retracted' AND ${NOT_RETRACTED} ORDER BY t.seq`,
+       AND (? IS NULL OR t.signer = ?) AND t.role != 'retracted' AND ${NOT_RETRACTED} ORDER BY t.seq`,
     ).pluck(),
     standingRecalls: db.prepare(`SELECT t.seq FROM touches t WHERE t.code = ? AND t.role = 'recalled' AND ${NOT_RETRACTED} ORDER BY t.seq`).pluck(),
     touchesFor: db.prepare(
       `SELECT t.*, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) AS retracted_by FROM touches t
        WHERE t.code IN (SELECT value FROM json_each(?)) ORDER BY t.seq, t.code, t.role`,
     ),
-    // Upstream closure: inputs of transforms and contents of logistic units, transitively.
+    // Upstream closure: inputs of transforms and what logistic units contain now, transitively.
+    // Unpacked children leave a containment row at quantity 0 (downstream still follows it: the
+    // child travelled in the unit); upstream they are no longer part of the unit.
     upstream: db.prepare(`
       WITH RECURSIVE up(code) AS (
         SELECT ?
         UNION SELECT e.input FROM edges e JOIN up ON e.output = up.code
-        UNION SELECT c.child FROM containment c JOIN up ON c.parent = up.code
+        UNION SELECT c.child FROM containment c JOIN up ON c.parent = up.code WHERE c.quantity > 0
       )
       SELECT e.output AS "to", e.input AS "from", e.quantity, e.seq, 'transform' AS kind FROM edges e WHERE e.output IN up
       UNION ALL
-      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.parent IN up`),
+      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.parent IN up AND c.quantity > 0`),
     downstream: db.prepare(`
       WITH RECURSIVE down(code) AS (
         SELECT ?
@@ -150,7 +152,9 @@ export function domainStore(db: Database.Database) {
     shipmentsOf: (codes: readonly string[]) => (q.shipmentsOf.all(JSON.stringify(codes)) as number[]).map((s) => shipment(s)!),
     retractionOf: (seq: number) => q.retractionOf.get(seq) as number | undefined,
     touchesOf: (seq: number) => (q.touchesOf.all(seq) as Touch[]).map(toTouch),
-    laterTouches: (codes: readonly string[], after: number, signer?: string) => q.laterTouches.all(JSON.stringify(codes), after, signer ?? null) as number[],
+    // better-sqlite3 binds anonymous parameters only (no ?NNN), so the optional signer is bound twice.
+    laterTouches: (codes: readonly string[], after: number, signer?: string) =>
+      q.laterTouches.all(JSON.stringify(codes), after, signer ?? null, signer ?? null) as number[],
     standingRecalls: (code: string) => q.standingRecalls.all(code) as number[],
     touchesFor: (codes: readonly string[]) =>
       (q.touchesFor.all(JSON.stringify(codes)) as Array<Touch & { retracted_by: number | null }>).map((r) => ({

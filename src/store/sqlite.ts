@@ -273,6 +273,7 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     record: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq = ?'),
     records: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq > ? ORDER BY seq LIMIT ?'),
     range: db.prepare('SELECT seq, leaf, leaf_hash, chain_hash FROM records WHERE seq >= ? AND seq < ? ORDER BY seq'),
+    signersBetween: db.prepare('SELECT DISTINCT signer FROM records WHERE seq >= ? AND seq < ? ORDER BY signer').pluck(),
     seqOfLeaf: db.prepare('SELECT seq FROM records WHERE leaf_key = ? AND leaf_hash = ?').pluck(),
     bySignerId: db.prepare('SELECT seq, payload_hash AS payloadHash FROM records WHERE entry_key = ? AND signer = ? AND entry_id = ?'),
     leafHash: db.prepare('SELECT leaf_hash FROM records WHERE seq = ?').pluck(),
@@ -311,6 +312,16 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     }
     return p;
   };
+  // A rolled-back record's seq is reused by the next entry: what was cached of it must go too, or
+  // the rules would judge that entry by the rolled-back payload (e.g. a retraction's signer check).
+  const forgetOnRollback = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (e) {
+      payloads.clear();
+      throw e;
+    }
+  };
   const corrupt = (what: string): never => {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `missing ${what}: the database is incomplete or was modified`);
   };
@@ -325,6 +336,7 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     *iterateRecords(from, to) {
       for (const r of q.range.iterate(from, to) as IterableIterator<RecordRow>) yield toRecord(r);
     },
+    signersBetween: (from, to) => q.signersBetween.all(from, to) as string[],
     seqOfLeafHash: (leafHash) => (leafHash.length === 32 ? (q.seqOfLeaf.get(leafKeyOf(leafHash), leafHash) as number | undefined) : undefined),
     entryBySignerId(signer, id) {
       const r = q.bySignerId.get(entryKeyOf(signer, id), signer, id) as { seq: number; payloadHash: Buffer } | undefined;
@@ -368,9 +380,9 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       payloads.clear();
     },
 
-    transaction: (fn) => db.transaction(fn).immediate(),
+    transaction: (fn) => forgetOnRollback(() => db.transaction(fn).immediate()),
     // better-sqlite3 turns a nested transaction into a SAVEPOINT that is rolled back on throw.
-    savepoint: (fn) => db.transaction(fn)(),
+    savepoint: (fn) => forgetOnRollback(() => db.transaction(fn)()),
     insertRecord(r: NewRecord) {
       q.insertRecord.run(r.seq, r.signer, r.entryId, r.type, r.payloadHash, r.leaf, r.leafHash, r.chainHash, leafKeyOf(r.leafHash), entryKeyOf(r.signer, r.entryId));
     },

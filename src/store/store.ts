@@ -56,6 +56,8 @@ export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   records(after: number, limit: number): StoredRecord[];
   /** Records with seq in [from, to), in order, without materialising them all. */
   iterateRecords(from: number, to: number): IterableIterator<StoredRecord>;
+  /** Distinct signers of the records with seq in [from, to) (audit exports of a range). */
+  signersBetween(from: number, to: number): string[];
   seqOfLeafHash(leafHash: Uint8Array): number | undefined;
   entryBySignerId(signer: string, id: string): EntryRef | undefined;
   /** Hash of the perfect subtree (level, index); level 0 is the leaf hash. */
