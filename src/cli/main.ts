@@ -3,17 +3,19 @@
  * (`trace-ledger: …`) and a non-zero exit: 2 for a usage mistake, 1 for anything else.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fromBase64, fromHex, toBase64Url } from '../core/bytes.js';
 import { verifyCheckpoint } from '../core/checkpoint.js';
+import { digitalLinkUri, parseCode } from '../core/codes.js';
 import { signEntry, type PayloadBase } from '../core/entry.js';
 import { LedgerError } from '../core/errors.js';
 import { parseJson } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
 import { verifyInclusion } from '../core/merkle.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
+import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../http/qr.js';
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { demoUrls, serve } from './serve.js';
 import { seedDemo } from './demo.js';
@@ -51,6 +53,13 @@ Tracing
               load the demo cluster into a running service (keys in keys/, operator key beside --db)
   rebuild     [--db data/ledger.db]
               recreate the registry and traceability tables from the log alone (stop the service first)
+
+Labels
+  qr          CODE --out FILE.svg|FILE.png [--public-url URL] [--size PX]
+              QR of the code's Digital Link on the resolver's public URL (default $PUBLIC_URL or
+              http://127.0.0.1:8080); offline, prints the URI it encodes
+  labels      CODE... --out FILE.svg [--skip N] [--outlines] [--url URL]
+              one A4 sheet of up to 24 QR labels (product name, lot/serial, code) from the service
 
 Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
 
@@ -206,6 +215,75 @@ async function traceCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+function writeOutput(out: string, data: string | Uint8Array): string {
+  const path = resolve(out);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, data);
+  } catch (cause) {
+    throw new Error(`cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+  }
+  return path;
+}
+
+/** Where `qr` points codes when neither --public-url nor $PUBLIC_URL says: a local `serve`. */
+const QR_DEFAULT_PUBLIC_URL = 'http://127.0.0.1:8080';
+
+/**
+ * `qr`: code → Digital Link URI on the public URL → SVG or PNG file, without the service, so
+ * labels can be made before the resolver is reachable. It therefore cannot check that the code
+ * was commissioned: `GET /v1/objects/:code/qr.png` does.
+ */
+async function qrCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'public-url': { type: 'string' }, size: { type: 'string' } }, 1);
+  const input = positionals[0];
+  if (input === undefined) throw new UsageError('give the object code');
+  const out = required(values, 'out');
+  let size: number | undefined;
+  if (values['size'] !== undefined) {
+    size = Number(values['size']);
+    if (!Number.isInteger(size) || size < QR_SIZE_MIN || size > QR_SIZE_MAX) throw new UsageError(`--size must be ${QR_SIZE_MIN}-${QR_SIZE_MAX} pixels, got ${values['size']}`);
+  }
+  const format = /\.(svg|png)$/i.exec(out)?.[1]?.toLowerCase();
+  if (format === undefined) throw new Error(`--out ${out}: the file name must end in .svg or .png`);
+  const base = (values['public-url'] as string | undefined) ?? process.env['PUBLIC_URL'] ?? QR_DEFAULT_PUBLIC_URL;
+  const code = parseCode(input);
+  let uri: string;
+  try {
+    uri = digitalLinkUri(code, base);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`--public-url (or $PUBLIC_URL): ${e.message}`);
+    throw e;
+  }
+  writeOutput(out, format === 'png' ? await qrPng(uri, { size }) : qrSvg(uri, { size }));
+  console.log(uri);
+  return 0;
+}
+
+/** `labels`: the service names the products, so the sheet comes from `GET /v1/labels.svg`. */
+async function labelsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { out: { type: 'string' }, url: { type: 'string' }, skip: { type: 'string' }, outlines: { type: 'boolean', default: false } },
+    Number.MAX_SAFE_INTEGER,
+  );
+  const out = required(values, 'out');
+  if (positionals.length === 0) throw new UsageError('give one or more object codes');
+  const skip = Number(values['skip'] ?? 0);
+  if (!Number.isInteger(skip) || skip < 0 || skip >= LABELS_PER_SHEET) throw new UsageError(`--skip must be 0-${LABELS_PER_SHEET - 1}, got ${values['skip']}`);
+  if (positionals.length > LABELS_PER_SHEET - skip) {
+    throw new UsageError(`${positionals.length} codes: one A4 sheet holds ${LABELS_PER_SHEET} labels${skip > 0 ? `, ${LABELS_PER_SHEET - skip} after --skip ${skip}` : ''}; run labels once per sheet`);
+  }
+  if (!/\.svg$/i.test(out)) throw new Error(`--out ${out}: label sheets are SVG, the file name must end in .svg`);
+  const query = new URLSearchParams(positionals.map((c) => ['code', c]));
+  if (skip > 0) query.set('skip', String(skip));
+  if (values['outlines']) query.set('outlines', 'true');
+  const svg = await (await expectOk(await http(`${serviceUrl(values)}/v1/labels.svg?${query}`))).text();
+  const path = writeOutput(out, svg);
+  console.log(`wrote ${path}: ${positionals.length} label${positionals.length === 1 ? '' : 's'} on one A4 sheet (print at 100 % scale, no margins)`);
+  return 0;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === 'help' || command === '-h') {
@@ -277,6 +355,10 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'trace':
       return traceCommand(args);
+    case 'qr':
+      return qrCommand(args);
+    case 'labels':
+      return labelsCommand(args);
     case 'demo': {
       const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
       const url = serviceUrl(values);
