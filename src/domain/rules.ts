@@ -25,6 +25,20 @@ import type { Payload } from './schemas.js';
 export const MICRO = 1_000_000;
 export const CUSTOMER_PREFIX = 'customer:';
 
+/**
+ * The holder standing for an end customer served by `deliverer`: `customer:<deliverer>/<recipient>`.
+ * Keyed by the deliverer, so only the participant that delivered can sign the customer's return.
+ */
+export const customerHolder = (deliverer: string, recipient: string): string => `${CUSTOMER_PREFIX}${deliverer}/${recipient}`;
+
+/** Deliverer and recipient of a customer holder, or undefined for a participant. */
+export function parseCustomerHolder(holder: string): { deliverer: string; recipient: string } | undefined {
+  if (!holder.startsWith(CUSTOMER_PREFIX)) return undefined;
+  const rest = holder.slice(CUSTOMER_PREFIX.length);
+  const slash = rest.indexOf('/');
+  return { deliverer: rest.slice(0, slash), recipient: rest.slice(slash + 1) };
+}
+
 export interface ObjectSpecJson {
   readonly product: { readonly gtin?: string; readonly name: string; readonly netMassKg?: number };
   readonly attributes?: Readonly<Record<string, string | number | boolean>>;
@@ -179,6 +193,14 @@ function requireRole(view: DomainView, signer: string, roles: readonly string[],
   }
 }
 
+/** `urn:trace:<participant>:…` codes are minted only by that participant (GS1 codes carry their own company prefix). */
+function requireNamespace(code: string, signer: string, where: string): void {
+  const parsed = parseCode(code);
+  if (parsed.kind === 'urn' && parsed.participant !== signer) {
+    fail('LEDGER_PERMISSION_DENIED', `${where}: ${code} is in the namespace of "${parsed.participant}"; "${signer}" mints urn:trace:${signer}:… codes`);
+  }
+}
+
 function requireNew(view: DomainView, code: string, where: string): void {
   const existing = view.object(code);
   if (existing !== undefined) {
@@ -240,6 +262,7 @@ function commission(view: DomainView, p: P<'commission'>, seq: number): DomainEf
   return p.objects.flatMap((o, i) => {
     const obj = newObject(o, p.signer, seq, 'commission');
     requireNew(view, obj.code, `objects[${i}]`);
+    requireNamespace(obj.code, p.signer, `objects[${i}]`);
     return [
       { kind: 'object.insert', object: obj },
       { kind: 'holding.add', code: obj.code, holder: p.signer, delta: obj.quantity },
@@ -265,10 +288,12 @@ export function allocationShares(outputs: ReadonlyArray<{ quantity: Quantity; al
 }
 
 function transform(view: DomainView, p: P<'transform'>, seq: number): DomainEffect[] {
+  requireRole(view, p.signer, ['supplier', 'manufacturer'], 'transform');
   const effects: DomainEffect[] = [];
   const inputs = p.inputs.map((inp, i) => {
     const where = `inputs[${i}]`;
     const obj = requireObject(view, canon(inp.code), where);
+    if (obj.level === 'logistic') fail('TRACE_CONTAINER_INVALID', `${where}: ${obj.code} is a logistic unit: disaggregate it and consume its contents`);
     requireUnit(obj, inp.quantity, where);
     if (obj.recalledSeq !== null) {
       fail('TRACE_OBJECT_RECALLED', `${where}: ${obj.code} was recalled at seq ${obj.recalledSeq} and cannot be consumed`, { code: obj.code, seq: obj.recalledSeq });
@@ -284,6 +309,7 @@ function transform(view: DomainView, p: P<'transform'>, seq: number): DomainEffe
     const obj = newObject(o, p.signer, seq, 'transform');
     if (inputCodes.has(obj.code)) fail('TRACE_ALREADY_COMMISSIONED', `outputs[${i}]: ${obj.code} is also an input`, { code: obj.code });
     requireNew(view, obj.code, `outputs[${i}]`);
+    requireNamespace(obj.code, p.signer, `outputs[${i}]`);
     effects.push(
       { kind: 'object.insert', object: obj },
       { kind: 'holding.add', code: obj.code, holder: p.signer, delta: obj.quantity },
@@ -303,6 +329,7 @@ function aggregate(view: DomainView, p: P<'aggregate'>, seq: number): DomainEffe
     if (parsed.kind === 'gs1' && parsed.key !== '00') {
       fail('TRACE_CONTAINER_INVALID', `parent: ${parentCode} is not a logistic unit code (an SSCC, /00/..., or a urn:trace code)`);
     }
+    requireNamespace(parentCode, p.signer, 'parent');
     const obj: ObjectRow = {
       code: parentCode, level: 'logistic', unit: 'H87', quantity: MICRO, producer: p.signer, createdSeq: seq, createdBy: 'aggregate',
       spec: { product: { name: `Logistic unit ${parsed.kind === 'gs1' ? parsed.value : parsed.local}` } }, recalledSeq: null,
@@ -424,7 +451,7 @@ function track(view: DomainView, p: P<'track'>, seq: number): DomainEffect[] {
     }
     return s.items.map((it) => touch(it.code, seq, 'tracked', p.signer));
   }
-  const customer = CUSTOMER_PREFIX + p.recipient!;
+  const customer = customerHolder(p.signer, p.recipient!);
   const [from, to, role] = p.status === 'delivered' ? [p.signer, customer, 'delivered' as const] : [customer, p.signer, 'returned' as const];
   return p.objects!.flatMap((o, i) => {
     const where = `objects[${i}]`;
@@ -433,7 +460,7 @@ function track(view: DomainView, p: P<'track'>, seq: number): DomainEffect[] {
     const q = toMicro(o.quantity);
     if (role === 'delivered') requireHeld(view, obj, p.signer, q, where);
     else if (view.holding(obj.code, customer) < q) {
-      fail('TRACE_QUANTITY_EXCEEDED', `${where}: ${p.recipient} holds ${show(view.holding(obj.code, customer), obj.unit)} of ${obj.code}, less than ${show(q, obj.unit)} returned`, { code: obj.code });
+      fail('TRACE_QUANTITY_EXCEEDED', `${where}: ${p.recipient} holds ${show(view.holding(obj.code, customer), obj.unit)} of ${obj.code} delivered by "${p.signer}", less than ${show(q, obj.unit)} returned (only the participant that delivered takes goods back)`, { code: obj.code });
     }
     return [
       { kind: 'holding.add', code: obj.code, holder: from, delta: -q },
@@ -524,7 +551,7 @@ function retract(view: DomainView, p: P<'retract'>, seq: number): DomainEffect[]
     }
     case 'track':
       if (tp.objects !== undefined) {
-        const customer = CUSTOMER_PREFIX + tp.recipient!;
+        const customer = customerHolder(tp.signer, tp.recipient!);
         const [from, to] = tp.status === 'delivered' ? [tp.signer, customer] : [customer, tp.signer];
         dependOn(codes('delivered', 'returned'), tp.signer);
         // The customer is not a participant: a return from them may be signed by anyone, and may

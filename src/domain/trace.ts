@@ -8,7 +8,7 @@ import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
 import { sha256 } from '../core/hash.js';
 import type { ParticipantRecord } from './registry.js';
-import { allocationShares, canon, CUSTOMER_PREFIX, fromMicro, type ObjectRow, type ShipmentRow, type Touch } from './rules.js';
+import { allocationShares, canon, fromMicro, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch } from './rules.js';
 import type { Payload } from './schemas.js';
 
 export interface EdgeRow {
@@ -64,8 +64,17 @@ export function requireCode(reader: TraceReader, code: string): ObjectRow {
 }
 
 function participantName(reader: TraceReader, id: string): string {
-  if (id.startsWith(CUSTOMER_PREFIX)) return id.slice(CUSTOMER_PREFIX.length);
+  const customer = parseCustomerHolder(id);
+  if (customer !== undefined) return customer.recipient;
   return reader.participant(id)?.name ?? id;
+}
+
+const KG_PER: Record<string, number> = { KGM: 1, TNE: 1000, GRM: 0.001 };
+
+/** Mass in kg of `value` of an object, when its unit is a mass or its product states netMassKg. */
+function massKg(o: ObjectRow, value: number): number | undefined {
+  const perUnit = KG_PER[o.unit] ?? o.spec.product.netMassKg;
+  return perUnit === undefined ? undefined : value * perUnit;
 }
 
 function summary(reader: TraceReader, o: ObjectRow) {
@@ -143,16 +152,21 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
       let water = pr.waterM3 ?? 0;
       const gaps = new Set<string>();
       const seqs = new Set([o.createdSeq]);
-      // Gap share: inputs weighted by quantity when they share a unit, equally otherwise.
+      // Gap share: inputs weighted by mass when every input's mass is known (kg units, or a
+      // product netMassKg), else by quantity when they share a unit, else equally.
+      const masses = t.inputs.map((i) => massKg(load(canon(i.code)), i.quantity.value));
       const sameUnit = new Set(t.inputs.map((i) => i.quantity.unit)).size === 1;
-      const totalQ = t.inputs.reduce((s, i) => s + i.quantity.value, 0);
+      const weights = masses.every((m) => m !== undefined)
+        ? masses as number[]
+        : sameUnit ? t.inputs.map((i) => i.quantity.value) : t.inputs.map(() => 1);
+      const totalW = weights.reduce((a, b) => a + b, 0) || 1;
       let gap = 0;
-      for (const inp of t.inputs) {
+      for (const [k, inp] of t.inputs.entries()) {
         const a = of(canon(inp.code));
         co2 += inp.quantity.value * a.co2;
         elec += inp.quantity.value * a.elec;
         water += inp.quantity.value * a.water;
-        gap += a.gap * (sameUnit ? inp.quantity.value / totalQ : 1 / t.inputs.length);
+        gap += a.gap * (weights[k]! / totalW);
         a.gaps.forEach((g) => gaps.add(g));
         a.seqs.forEach((s) => seqs.add(s));
       }
@@ -323,13 +337,23 @@ export function downstream(reader: TraceReader, code: string) {
   const touchesByCode = groupBy(touches, (t) => t.code);
   const holdings = reader.holdingsOf(codes);
   const unitOf = (c: string) => objects.get(c)?.unit ?? '';
-  const holdersOf = (c: string) =>
-    holdings.filter((h) => h.code === c).map((h) => ({
-      holder: h.holder.startsWith(CUSTOMER_PREFIX) ? null : h.holder,
-      customer: h.holder.startsWith(CUSTOMER_PREFIX) ? h.holder.slice(CUSTOMER_PREFIX.length) : null,
-      name: participantName(reader, h.holder),
-      quantity: qty(h.quantity, unitOf(c)),
-    }));
+  // Goods packed in a pallet are held by whoever holds the pallet (transitively).
+  const packedIn = groupBy(edges.filter((e) => e.kind === 'packed' && e.quantity > 0), (e) => e.from);
+  const holdersOf = (c: string, seen = new Set<string>()): Array<{ holder: string | null; customer: string | null; deliveredBy?: string; name: string; quantity: { value: number; unit: string }; packedIn?: string }> => [
+    ...holdings.filter((h) => h.code === c).map((h) => {
+      const customer = parseCustomerHolder(h.holder);
+      return {
+        holder: customer === undefined ? h.holder : null,
+        customer: customer?.recipient ?? null,
+        ...(customer === undefined ? {} : { deliveredBy: customer.deliverer }),
+        name: participantName(reader, h.holder),
+        quantity: qty(h.quantity, unitOf(c)),
+      };
+    }),
+    ...(packedIn.get(c) ?? []).filter((e) => !seen.has(e.to)).flatMap((e) =>
+      holdersOf(e.to, new Set([...seen, c])).map((h) => ({ ...h, quantity: qty(e.quantity, unitOf(c)), packedIn: h.packedIn ?? e.to })),
+    ),
+  ];
 
   // Shipments of any derived object (or of a container holding one), with their timelines.
   const tracks = groupBy(
@@ -355,7 +379,7 @@ export function downstream(reader: TraceReader, code: string) {
         shipped: qty(it.shipped, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
         received: it.received === null ? null : qty(it.received, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
       };
-      if (it.received !== null && it.received !== it.shipped) {
+      if (it.received !== null && it.received !== it.shipped && depth.has(it.code)) {
         discrepancies.push({ shipmentSeq: s.seq, receiveSeq: s.receivedSeq, code: it.code, shipped: row.shipped, received: row.received, missing: qty(it.shipped - it.received, row.shipped.unit), condition: rp?.condition ?? null, note: rp?.note ?? null });
       }
       return row;
@@ -390,7 +414,6 @@ export function downstream(reader: TraceReader, code: string) {
   const recalls = codes.flatMap((c) => recallsOf(reader, touchesByCode.get(c) ?? []).map((r) => ({ code: c, ...r })));
   const finished = codes.filter((c) => objects.get(c)?.level === 'finished');
   // An object packed in a logistic unit travels with it: its open shipments include the unit's.
-  const packedIn = groupBy(edges.filter((e) => e.kind === 'packed' && e.quantity > 0), (e) => e.from);
   const enclosing = (c: string): Set<string> => {
     const found = new Set([c]);
     for (let frontier = [c]; frontier.length > 0; ) {
@@ -417,7 +440,7 @@ export function downstream(reader: TraceReader, code: string) {
       recalled: recalls.length > 0,
       recalls,
       finishedProducts: finished.map((c) => ({ ...summary(reader, objects.get(c)!), holders: holdersOf(c), inTransitShipments: inTransit(c) })),
-      customers: [...new Set(holdings.filter((h) => h.holder.startsWith(CUSTOMER_PREFIX)).map((h) => h.holder.slice(CUSTOMER_PREFIX.length)))].sort(),
+      customers: [...new Set(holdings.flatMap((h) => parseCustomerHolder(h.holder)?.recipient ?? []))].sort(),
     },
   };
 }
@@ -459,7 +482,8 @@ function uuidFrom(text: string): string {
  * per the PACT data model), with our roll-up details under `extensions`.
  * @throws LedgerError TRACE_FOOTPRINT_UNAVAILABLE when the unit has no PACT equivalent and no net mass
  */
-export function pactFootprint(reader: TraceReader, code: string, asOfSize: number) {
+/** `created` is the ledger's clock (ISO 8601); the domain reads no clock itself. */
+export function pactFootprint(reader: TraceReader, code: string, asOfSize: number, created: string) {
   const root = requireCode(reader, code);
   const fp = footprintCalculator(reader, new Map(), new Map())(root.code);
   let unit = PACT_UNITS[root.unit];
@@ -480,10 +504,10 @@ export function pactFootprint(reader: TraceReader, code: string, asOfSize: numbe
     id: uuidFrom(`${root.code}\n${asOfSize}`),
     specVersion: '2.2.0',
     version: 0,
-    created: new Date().toISOString(),
+    created,
     status: 'Active',
     companyName: producer?.name ?? root.producer,
-    companyIds: [`urn:trace:${root.producer}`, ...(producer?.gln ? [`urn:epc:id:sgln:${producer.gln}`] : [])],
+    companyIds: [`urn:trace:${root.producer}`],
     productDescription: `${root.spec.product.name} (${root.level}), ${fromMicro(root.quantity)} ${root.unit}`,
     productIds: [root.code, ...(gtin === undefined ? [] : [`urn:gtin:${gtin}`])],
     productCategoryCpc: String(root.spec.attributes?.['cpc'] ?? '4'),

@@ -31,7 +31,7 @@ async function answers(w: World) {
   };
   const out: Record<string, unknown> = {};
   for (const c of CODES) {
-    const fp = (await settle(() => pactFootprint(store, c, store.size()))) as Record<string, unknown>;
+    const fp = (await settle(() => pactFootprint(store, c, store.size(), '2026-11-29T00:00:00.000Z'))) as Record<string, unknown>;
     delete fp['created'];
     out[c] = {
       object: await settle(() => w.L.ledger.object(c)),

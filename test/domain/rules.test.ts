@@ -68,6 +68,9 @@ t.test('commission: a code is commissioned once', async (t) => {
   const e = await rejected(t, w, [w.L.sign(w.sup, commission(spec(LOT, kg(5))))], 'TRACE_ALREADY_COMMISSIONED', {}, 'again by its producer');
   t.strictSame(e.details, { code: LOT, seq: c.seq });
   await rejected(t, w, [w.L.sign(w.sup2, commission(spec(LOT, kg(5))))], 'TRACE_ALREADY_COMMISSIONED', {}, 'again by someone else');
+  // urn:trace:<participant>:… codes are minted by that participant only.
+  const squat = await rejected(t, w, [w.L.sign(w.sup2, commission(spec('urn:trace:sup:lot-squat', kg(5))))], 'LEDGER_PERMISSION_DENIED', {}, "in another's namespace");
+  t.match(squat.message, /namespace of "sup"/);
 
   // GS1 codes are compared in their canonical form, whatever host they were written with.
   const g = gtin('0950600013435');
@@ -309,10 +312,12 @@ t.test('track: a shipment by its sender, carrier or addressee; deliveries by the
   const deliver = (who: typeof w.man, q: number, st = 'delivered') => w.L.sign(who, { type: 'track', status: st, recipient: 'order-7', objects: [item(LOT, kg(q))] });
   await rejected(t, w, [deliver(w.ret, 1)], 'TRACE_NOT_HOLDER', {}, 'delivery by a non-holder');
   await w.L.ledger.submit([deliver(w.man, 5)]);
-  t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:order-7', 5], [LOT, 'man', 595], [LOT, 'sup', 400]]);
+  t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:man/order-7', 5], [LOT, 'man', 595], [LOT, 'sup', 400]]);
   await rejected(t, w, [deliver(w.man, 6, 'returned')], 'TRACE_QUANTITY_EXCEEDED', {}, 'more returned than delivered');
+  const stolen = await rejected(t, w, [deliver(w.ret, 1, 'returned')], 'TRACE_QUANTITY_EXCEEDED', {}, 'a return signed by a participant that did not deliver');
+  t.match(stolen.message, /only the participant that delivered takes goods back/);
   await w.L.ledger.submit([deliver(w.man, 2, 'returned')]);
-  t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:order-7', 3], [LOT, 'man', 597], [LOT, 'sup', 400]]);
+  t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:man/order-7', 3], [LOT, 'man', 597], [LOT, 'sup', 400]]);
 });
 
 t.test('allocation of a transform with several outputs', async (t) => {
@@ -577,18 +582,20 @@ t.test('retract: each type undoes its effects', async (t) => {
     t.strictSame(e.details?.['dependents'], [s.seq]);
   });
 
-  t.test('delivery: refused once the customer returned goods (whoever signed the return)', async (t) => {
+  t.test('delivery: refused once the customer returned goods', async (t) => {
     const w = await world(t);
     await received(w);
     await w.submit(w.sup, ship('ret', [item(LOT, kg(10))])).then((s) => w.submit(w.ret, receive(s.leafHash, [item(LOT, kg(10))])));
     const d = await w.submit(w.man, { type: 'track', status: 'delivered', recipient: 'order-7', objects: [item(LOT, kg(5))] });
-    const back = await w.submit(w.ret, { type: 'track', status: 'returned', recipient: 'order-7', objects: [item(LOT, kg(3))] });
+    // Another retailer's delivery to a customer of the same name is another holding.
+    await w.submit(w.ret, { type: 'track', status: 'delivered', recipient: 'order-7', objects: [item(LOT, kg(4))] });
+    const back = await w.submit(w.man, { type: 'track', status: 'returned', recipient: 'order-7', objects: [item(LOT, kg(3))] });
     const e = await rejected(t, w, [w.L.sign(w.man, retract(d.leafHash))], 'TRACE_RETRACT_DEPENDENTS', {}, 'returned since');
     t.strictSame(e.details?.['dependents'], [back.seq]);
-    t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:order-7', 2], [LOT, 'man', 595], [LOT, 'ret', 13], [LOT, 'sup', 390]]);
-    await w.submit(w.ret, retract(back.leafHash));
+    t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:man/order-7', 2], [LOT, 'customer:ret/order-7', 4], [LOT, 'man', 598], [LOT, 'ret', 6], [LOT, 'sup', 390]]);
+    await w.submit(w.man, retract(back.leafHash));
     await w.submit(w.man, retract(d.leafHash));
-    t.strictSame(holdings(w.L, [LOT]), [[LOT, 'man', 600], [LOT, 'ret', 10], [LOT, 'sup', 390]]);
+    t.strictSame(holdings(w.L, [LOT]), [[LOT, 'customer:ret/order-7', 4], [LOT, 'man', 600], [LOT, 'ret', 6], [LOT, 'sup', 390]]);
   });
 
   t.test('delivery: the deliverer holds again', async (t) => {

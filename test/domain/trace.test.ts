@@ -237,10 +237,10 @@ t.test('downstream: derived products, shipments, discrepancies, timeline, holder
 
   const holder = (code: string, id: string, quantity: { value: number; unit: string }) =>
     id.startsWith('customer:')
-      ? { code, holder: null, customer: id.slice(9), name: id.slice(9), quantity }
+      ? { code, holder: null, customer: id.slice(id.indexOf('/') + 1), deliveredBy: id.slice(9, id.indexOf('/')), name: id.slice(id.indexOf('/') + 1), quantity }
       : { code, holder: id, customer: null, name: `${id.toUpperCase()} Ltd`, quantity };
   const byHolder = (a: { code: string; name: string }, b: { code: string; name: string }) => (a.code + a.name < b.code + b.name ? -1 : 1);
-  const holdersP = [holder(P, 'customer:order-4711', pcs(2)), holder(P, 'man2', pcs(10)), holder(P, 'ret', pcs(28))];
+  const holdersP = [holder(P, 'customer:ret/order-4711', pcs(2)), holder(P, 'man2', pcs(10)), holder(P, 'ret', pcs(28))];
   t.strictSame([...down.holders].sort(byHolder), [
     holder(A1, 'man', kg(100)), holder(A1, 'sup', kg(400)),
     holder(S, 'man', kg(100)), holder(X, 'man', kg(100)),
@@ -308,7 +308,7 @@ t.test('object: current state, holders including the customer', async (t) => {
   const { w, r } = await chainWorld(t);
   const o = await w.L.ledger.object(P);
   t.match(o, { code: P, level: 'finished', producer: 'man2', quantity: pcs(40), createdSeq: r['t3']!.seq, recalled: false, packedIn: [], contents: [] });
-  t.strictSame(o.holders, [{ holder: 'customer:order-4711', quantity: pcs(2) }, { holder: 'man2', quantity: pcs(10) }, { holder: 'ret', quantity: pcs(28) }]);
+  t.strictSame(o.holders, [{ customer: 'order-4711', deliveredBy: 'ret', quantity: pcs(2) }, { holder: 'man2', quantity: pcs(10) }, { holder: 'ret', quantity: pcs(28) }]);
   t.match(await w.L.ledger.object(B1), { recalled: true, recalledSeq: r['rc']!.seq });
 });
 
