@@ -114,12 +114,33 @@ export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: F
     }
   }
 
+  /**
+   * Resolved answers by (representation, language, public URL, request URL), valid while the log
+   * keeps its size: a QR scanned a thousand times is resolved and rendered once.
+   */
+  const answers = new Map<string, { type: string; headers: Record<string, string>; body: string }>();
+  let answersAt = -1;
+
   async function handle(request: FastifyRequest, reply: FastifyReply) {
     const query = request.query as Record<string, string | string[] | undefined>;
     const linkType = typeof query['linkType'] === 'string' ? query['linkType'] : undefined;
     const wanted: Wanted = linkType === 'linkset' || linkType === 'all' ? 'linkset' : negotiate(request.headers.accept);
     const lang = pickLanguage(request.headers['accept-language'], typeof query['lang'] === 'string' ? query['lang'] : undefined);
     const html = wanted === 'html' && linkType === undefined;
+    if (answersAt !== ledger.size()) {
+      answers.clear();
+      answersAt = ledger.size();
+    }
+    const cacheKey = linkType === undefined || wanted === 'linkset' ? `${wanted}\u0000${lang}\u0000${publicUrl()}\u0000${request.raw.url}` : undefined;
+    const hit = cacheKey === undefined ? undefined : answers.get(cacheKey);
+    if (hit !== undefined) return reply.headers(hit.headers).type(hit.type).send(hit.body);
+    const answer = (type: string, body: string) => {
+      if (cacheKey !== undefined && answersAt === ledger.size()) {
+        if (answers.size >= 5000) answers.delete(answers.keys().next().value!);
+        answers.set(cacheKey, { type, headers: reply.getHeaders() as Record<string, string>, body });
+      }
+      return reply.type(type).send(body);
+    };
     let code: ObjectCode;
     let target: { canonical: string; resolvedFrom?: string };
     try {
@@ -148,15 +169,14 @@ export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: F
       const link = (links as Record<string, Link[]>)[short]?.[0] ?? links.pip[0]!;
       return reply.code(307).header('Location', link.href).send();
     }
-    if (wanted === 'linkset') {
-      return reply.type('application/linkset+json').send(JSON.stringify(linkset(pub, canonical)));
-    }
+    if (wanted === 'linkset') return answer('application/linkset+json', JSON.stringify(linkset(pub, canonical)));
     if (wanted === 'json') {
-      return reply.type('application/json; charset=utf-8').send(await ledger.summary(canonical, { resolvedFrom, links: linksFor(pub, canonical) }));
+      return answer('application/json; charset=utf-8', JSON.stringify(await ledger.summary(canonical, { resolvedFrom, links: linksFor(pub, canonical) })));
     }
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(await renderCustomerPage({ ledger, code: canonical, lang, publicUrl: pub, ...(resolvedFrom === undefined ? {} : { resolvedFrom }) }));
+    return answer(
+      'text/html; charset=utf-8',
+      await renderCustomerPage({ ledger, code: canonical, lang, publicUrl: pub, ...(resolvedFrom === undefined ? {} : { resolvedFrom }) }),
+    );
   }
 
   const schema = (summary: string) => ({
