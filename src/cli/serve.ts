@@ -20,6 +20,8 @@ export interface ServeOptions {
   readonly publicUrl?: string | undefined;
   /** Stop on SIGINT/SIGTERM and exit the process (the CLI). Default true; tests pass false and call close(). */
   readonly handleSignals?: boolean;
+  /** Test-only hooks of the app (e.g. the customer page's tamper hook for browser tests); never set by the CLI. */
+  readonly testHooks?: boolean;
 }
 
 export interface RunningServer {
@@ -42,7 +44,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const { ledger } = data;
   let address = '';
   const publicUrl = () => (o.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')).replace(/\/+$/, '');
-  const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl });
+  const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl, testHooks: o.testHooks ?? false });
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {

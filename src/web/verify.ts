@@ -1,0 +1,393 @@
+/**
+ * The customer page's verification badge, run in the customer's browser (bundled with esbuild into
+ * `/assets/verify.js` by src/http/routes/asset-routes.ts).
+ *
+ * It trusts nothing the server sends except the ledger verifier key pinned in the page, and checks
+ * the evidence (`GET /v1/objects/:code/evidence`) with the same pure core the server uses:
+ * 1. the checkpoint note is signed by the pinned key (C2SP signed-note), never by the key the
+ *    evidence names;
+ * 2. every record: leafHash = SHA-256(0x00 ‖ JCS(record)) equals the served leaf hash and its
+ *    inclusion proof leads to the checkpoint's root (RFC 9162 §2.1.3.2);
+ * 3. the key registry is rebuilt from the records themselves (genesis, whose signature is checked
+ *    with the pinned key, registers the operator; participant.register / key.add / key.revoke,
+ *    applied in seq order by the server's own registry rules), and every entry's Ed25519 signature
+ *    is checked with its signer's key valid at that seq (cofactorless, as OpenSSL: core's
+ *    ed25519.ts, with each key's multiples kept between its signatures: keyed-ed25519.ts);
+ * 4. every seq the page's facts cite is among the verified records.
+ *
+ * What it cannot see: a key revocation the evidence leaves out (only the full log shows that; an
+ * auditor's `trace-ledger verify` of an export does), and whether the server rendered the cited
+ * entries faithfully (the page links each fact to its entry, which a reader can inspect).
+ *
+ * The page runs the check in a module worker started from this same script (falling back to the
+ * page's own thread where module workers are missing), and exposes the outcome on the badge for
+ * tests and benchmarks: `data-state` (pending, ok, fail), `data-verify-ms` (checking the evidence,
+ * after it arrived), `data-fetch-ms`, `data-total-ms` (script start to verdict), `data-entries`,
+ * `data-failed-seq`, `data-failed-check`, `data-runner` (worker or page).
+ *
+ * The module has no side effects unless it runs in a page with a `#verify-config` element or in
+ * that page's worker, so Node tests can import {@link verifyEvidence}.
+ */
+import { equalBytes, fromBase64, fromBase64Url, fromHex } from '../core/bytes.js';
+import { verifyCheckpoint, type Checkpoint } from '../core/checkpoint.js';
+import { nobleEd25519, type Ed25519 } from '../core/ed25519.js';
+import { signingMessage, verifyEntrySignature, type Entry } from '../core/entry.js';
+import { canonicalBytes, parseJson } from '../core/jcs.js';
+import { hashLeaf, verifyInclusion } from '../core/merkle.js';
+import { parseVerifierKey, type VerifierKey } from '../core/note.js';
+import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryView } from '../domain/registry.js';
+import type { Payload } from '../domain/schemas.js';
+import { keyedNobleEd25519 } from './keyed-ed25519.js';
+
+/** Which check failed; the page shows a translated label for each. */
+export type VerifyCheck = 'evidence' | 'checkpoint' | 'leafHash' | 'inclusion' | 'key' | 'signature' | 'missing';
+
+export type VerifyResult =
+  | { readonly ok: true; readonly entries: number; readonly size: number; readonly origin: string; readonly seqs: readonly number[] }
+  | { readonly ok: false; readonly check: VerifyCheck; readonly seq: number | undefined; readonly detail: string; readonly seqs: readonly number[] };
+
+export interface VerifyOptions {
+  /** Verifier key string pinned in the page (`origin+keyid+base64(0x01‖pubkey)`). */
+  readonly pinnedKey: string;
+  /** Seqs of the entries the page's facts cite: each must be among the verified records. */
+  readonly cited?: readonly number[];
+  /** Object code the page is about; the evidence must be for it. */
+  readonly code?: string;
+  /** Called after each record; a returned promise is awaited (the page yields to the browser there). */
+  readonly onProgress?: (done: number, total: number) => void | Promise<void>;
+}
+
+interface EvidenceRecord {
+  readonly seq: number;
+  readonly record: { readonly seq: number; readonly recordedAt: string; readonly entry: Entry };
+  readonly leafHash: string;
+  readonly inclusion: readonly string[];
+}
+
+class Failure extends Error {
+  constructor(
+    readonly check: VerifyCheck,
+    readonly seq: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** Shape checks of the untrusted evidence document, before any of it is used. */
+function parseEvidence(text: string): { code: unknown; ledgerKey: unknown; checkpoint: string; records: EvidenceRecord[] } {
+  let doc: unknown;
+  try {
+    doc = parseJson(text);
+  } catch (e) {
+    throw new Failure('evidence', undefined, `evidence is not valid JSON: ${messageOf(e)}`);
+  }
+  if (!isObject(doc) || typeof doc['checkpoint'] !== 'string' || !Array.isArray(doc['records'])) {
+    throw new Failure('evidence', undefined, 'evidence must be an object with a checkpoint and records');
+  }
+  const records = doc['records'] as unknown[];
+  records.forEach((r, i) => {
+    const ok =
+      isObject(r) &&
+      Number.isSafeInteger(r['seq']) &&
+      isObject(r['record']) &&
+      (r['record'] as Record<string, unknown>)['seq'] === r['seq'] &&
+      isObject((r['record'] as Record<string, unknown>)['entry']) &&
+      typeof r['leafHash'] === 'string' &&
+      Array.isArray(r['inclusion']) &&
+      (r['inclusion'] as unknown[]).every((h) => typeof h === 'string');
+    if (!ok) throw new Failure('evidence', isObject(r) && Number.isSafeInteger(r['seq']) ? (r['seq'] as number) : undefined, `record ${i} is malformed`);
+  });
+  return { code: doc['code'], ledgerKey: doc['ledgerKey'], checkpoint: doc['checkpoint'], records: records as EvidenceRecord[] };
+}
+
+/** An in-memory registry built from the evidence, read through the server's own rules. */
+function memoryRegistry() {
+  const participants = new Map<string, ParticipantRecord>();
+  const keys = new Map<string, KeyRecord>();
+  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
+  const apply = (payload: Payload, seq: number) => {
+    for (const effect of registryEffects(view, payload, seq)) {
+      if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
+      else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
+      else {
+        const k = keys.get(effect.kid);
+        if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
+      }
+    }
+  };
+  return { view, apply };
+}
+
+/** The leaf hash of one record, checked against the served one and proved into the checkpoint. */
+function checkLeaf(r: EvidenceRecord, cp: Checkpoint): void {
+  let leaf: Uint8Array;
+  try {
+    leaf = hashLeaf(canonicalBytes(r.record));
+  } catch (e) {
+    throw new Failure('leafHash', r.seq, messageOf(e));
+  }
+  let served: Uint8Array;
+  try {
+    served = fromHex(r.leafHash, 32);
+  } catch (e) {
+    throw new Failure('leafHash', r.seq, messageOf(e));
+  }
+  if (!equalBytes(leaf, served)) throw new Failure('leafHash', r.seq, 'the record does not hash to its leaf hash: its content was altered');
+  try {
+    verifyInclusion(leaf, r.seq, cp.size, r.inclusion.map((h) => fromBase64(h)), cp.root);
+  } catch (e) {
+    throw new Failure('inclusion', r.seq, messageOf(e));
+  }
+}
+
+/** The signature of one entry, with the key the registry says was valid at its seq. */
+function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof memoryRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): void {
+  const { payload, signature } = r.record.entry;
+  if (!isObject(payload) || !isObject(signature) || typeof payload['signer'] !== 'string' || typeof signature['kid'] !== 'string') {
+    throw new Failure('evidence', r.seq, 'entry has no payload signer or signature kid');
+  }
+  let publicKey: Uint8Array;
+  if (r.seq === 0) {
+    // Genesis is the root of the registry: signed by the ledger key, which must be the pinned one.
+    if (payload.type !== 'ledger.genesis' || payload.signer !== LEDGER_SIGNER) throw new Failure('key', 0, 'seq 0 is not the ledger genesis');
+    let named: Uint8Array | undefined;
+    try {
+      named = fromBase64Url(String(payload['ledgerPublicKey']));
+    } catch {
+      named = undefined;
+    }
+    if (payload['ledgerKey'] !== pinnedKey || named === undefined || !equalBytes(named, pinned.publicKey)) {
+      throw new Failure('key', 0, 'the genesis names another ledger key than the one pinned in this page');
+    }
+    publicKey = pinned.publicKey;
+  } else {
+    try {
+      publicKey = signingKeyFor(registry.view, payload.signer, signature.kid, r.seq).publicKey;
+    } catch (e) {
+      throw new Failure('key', r.seq, messageOf(e));
+    }
+  }
+  try {
+    verifyEntrySignature(signingMessage(payload), signature, publicKey, ed);
+  } catch (e) {
+    throw new Failure('signature', r.seq, messageOf(e));
+  }
+  try {
+    registry.apply(payload as unknown as Payload, r.seq);
+  } catch (e) {
+    throw new Failure('key', r.seq, messageOf(e));
+  }
+}
+
+/**
+ * Verifies an evidence document against the pinned ledger key. Never throws: every failure is a
+ * result naming the check and, where there is one, the seq of the entry that failed.
+ */
+export async function verifyEvidence(evidenceText: string, options: VerifyOptions): Promise<VerifyResult> {
+  const verified: number[] = [];
+  try {
+    let pinned: VerifierKey;
+    try {
+      pinned = parseVerifierKey(options.pinnedKey);
+    } catch (e) {
+      throw new Failure('checkpoint', undefined, `the pinned ledger key is malformed: ${messageOf(e)}`);
+    }
+    const ev = parseEvidence(evidenceText);
+    if (options.code !== undefined && ev.code !== options.code) throw new Failure('evidence', undefined, `the evidence is for ${String(ev.code)}, not ${options.code}`);
+    if (ev.ledgerKey !== options.pinnedKey) throw new Failure('checkpoint', undefined, 'the evidence names another ledger key than the one pinned in this page');
+    let cp: Checkpoint;
+    try {
+      cp = verifyCheckpoint(ev.checkpoint, pinned, nobleEd25519);
+    } catch (e) {
+      throw new Failure('checkpoint', undefined, messageOf(e));
+    }
+    const records = [...ev.records].sort((a, b) => a.seq - b.seq);
+    if (records[0]?.seq !== 0) throw new Failure('missing', 0, 'the evidence lacks the genesis record (seq 0), the root of the key registry');
+    const registry = memoryRegistry();
+    const ed = keyedNobleEd25519();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      if (i > 0 && r.seq === records[i - 1]!.seq) throw new Failure('evidence', r.seq, 'record appears twice');
+      checkLeaf(r, cp);
+      checkSignature(r, registry, pinned, options.pinnedKey, ed);
+      verified.push(r.seq);
+      const pending = options.onProgress?.(i + 1, records.length);
+      if (pending !== undefined) await pending;
+    }
+    const have = new Set(verified);
+    for (const seq of options.cited ?? []) {
+      if (!have.has(seq)) throw new Failure('missing', seq, 'the page cites this entry but the evidence does not contain it');
+    }
+    return { ok: true, entries: verified.length, size: cp.size, origin: cp.origin, seqs: verified };
+  } catch (e) {
+    if (e instanceof Failure) return { ok: false, check: e.check, seq: e.seq, detail: e.message, seqs: verified };
+    return { ok: false, check: 'evidence', seq: undefined, detail: messageOf(e), seqs: verified };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page: fetch and verify in a worker (so that laying out a long page and checking hundreds of
+// signatures share no thread), show progress and the verdict.
+
+/** What the server embeds in `<script type="application/json" id="verify-config">`. */
+export interface PageConfig {
+  readonly code: string;
+  readonly ledgerKey: string;
+  readonly evidence: string;
+  readonly cited: readonly number[];
+  /** Badge texts in the page's language; `{name}` placeholders. */
+  readonly t: {
+    readonly fetching: string;
+    readonly progress: string;
+    readonly ok: string;
+    readonly okDetail: string;
+    readonly fail: string;
+    readonly failNoSeq: string;
+    readonly checks: Readonly<Record<VerifyCheck, string>>;
+  };
+}
+
+interface Outcome {
+  readonly result: VerifyResult;
+  /** Fetching the evidence, ms. */
+  readonly fetchMs: number;
+  /** Checking it (parse, checkpoint, hashes, proofs, registry, signatures), ms. */
+  readonly verifyMs: number;
+}
+
+type WorkerMessage = { readonly kind: 'progress'; readonly done: number; readonly total: number } | ({ readonly kind: 'done' } & Outcome);
+
+type Progress = (done: number, total: number) => void | Promise<void>;
+
+async function fetchAndVerify(config: PageConfig, onProgress: Progress): Promise<Outcome> {
+  const started = performance.now();
+  let text: string;
+  try {
+    const res = await fetch(config.evidence, { headers: { accept: 'application/json' } });
+    text = await res.text();
+    if (!res.ok) {
+      let why = text.slice(0, 200);
+      try {
+        why = String((JSON.parse(text) as { detail?: unknown }).detail ?? why);
+      } catch {
+        // not problem+json: keep the raw text
+      }
+      throw new Error(`HTTP ${res.status}: ${why}`);
+    }
+  } catch (e) {
+    return { result: { ok: false, check: 'evidence', seq: undefined, detail: `cannot fetch the evidence: ${messageOf(e)}`, seqs: [] }, fetchMs: performance.now() - started, verifyMs: 0 };
+  }
+  const fetched = performance.now();
+  const result = await verifyEvidence(text, { pinnedKey: config.ledgerKey, cited: config.cited, code: config.code, onProgress });
+  return { result, fetchMs: fetched - started, verifyMs: performance.now() - fetched };
+}
+
+/** Runs {@link fetchAndVerify} in a module worker started from this very script. */
+function inWorker(config: PageConfig, onProgress: Progress): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { type: 'module', name: 'verify' });
+    worker.onmessage = (e: MessageEvent<WorkerMessage>) => {
+      if (e.data.kind === 'progress') {
+        void onProgress(e.data.done, e.data.total);
+        return;
+      }
+      worker.terminate();
+      resolve(e.data);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault();
+      worker.terminate();
+      reject(new Error(e.message));
+    };
+    worker.postMessage(config);
+  });
+}
+
+/** Worker side: one request, progress about every 50 ms, then the outcome. */
+function serveWorker(scope: { onmessage: ((e: MessageEvent<PageConfig>) => void) | null; postMessage(m: WorkerMessage): void }): void {
+  scope.onmessage = (e) => {
+    let last = 0;
+    void fetchAndVerify(e.data, (done, total) => {
+      const now = performance.now();
+      if (now - last < 50 && done < total) return;
+      last = now;
+      scope.postMessage({ kind: 'progress', done, total });
+    }).then((outcome) => scope.postMessage({ kind: 'done', ...outcome }));
+  };
+}
+
+const fill = (template: string, values: Record<string, string | number>): string =>
+  template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
+
+async function runBadge(config: PageConfig, badge: HTMLElement): Promise<void> {
+  const title = badge.querySelector<HTMLElement>('[data-badge-title]');
+  const detail = badge.querySelector<HTMLElement>('[data-badge-detail]');
+  const bar = badge.querySelector<HTMLProgressElement>('progress');
+  const say = (main: string, sub = '') => {
+    if (title) title.textContent = main;
+    if (detail) detail.textContent = sub;
+  };
+  const t = config.t;
+  const started = performance.now();
+  say(t.fetching);
+  const showProgress = (done: number, total: number) => {
+    if (bar) {
+      bar.max = total;
+      bar.value = done;
+    }
+    say(fill(t.progress, { done, total }));
+  };
+  let outcome: Outcome;
+  try {
+    outcome = await inWorker(config, showProgress);
+    badge.dataset['runner'] = 'worker';
+  } catch {
+    // No module workers here: verify on the page's thread, yielding about every 50 ms so the
+    // progress bar moves and the page scrolls.
+    let lastPaint = performance.now();
+    outcome = await fetchAndVerify(config, (done, total) => {
+      const now = performance.now();
+      if (now - lastPaint < 50 && done < total) return undefined;
+      lastPaint = now;
+      showProgress(done, total);
+      return new Promise<void>((resolve) => setTimeout(resolve, 0));
+    });
+    badge.dataset['runner'] = 'page';
+  }
+  const { result } = outcome;
+  badge.dataset['fetchMs'] = outcome.fetchMs.toFixed(1);
+  badge.dataset['verifyMs'] = outcome.verifyMs.toFixed(1);
+  badge.dataset['totalMs'] = (performance.now() - started).toFixed(1);
+  bar?.remove();
+  if (result.ok) {
+    say(fill(t.ok, { n: result.entries, size: result.size, origin: result.origin }), t.okDetail);
+    badge.dataset['entries'] = String(result.entries);
+  } else {
+    const check = t.checks[result.check] ?? result.check;
+    say(result.seq === undefined ? fill(t.failNoSeq, { check }) : fill(t.fail, { seq: result.seq, check }), result.detail);
+    badge.dataset['failedCheck'] = result.check;
+    if (result.seq !== undefined) badge.dataset['failedSeq'] = String(result.seq);
+  }
+  // Mark each cited fact: verified, or the one that failed.
+  const ok = new Set(result.seqs);
+  document.querySelectorAll<HTMLElement>('[data-seq]').forEach((el) => {
+    const seq = Number(el.dataset['seq']);
+    if (!result.ok && seq === result.seq) el.classList.add('v-bad');
+    else if (result.ok && ok.has(seq)) el.classList.add('v-ok');
+  });
+  badge.dataset['state'] = result.ok ? 'ok' : 'fail';
+}
+
+// Side effects only in a page that has a badge, or in the worker the page starts; nothing when
+// imported elsewhere (Node tests).
+if (typeof document !== 'undefined') {
+  const configEl = document.getElementById('verify-config');
+  const badge = document.getElementById('badge');
+  if (configEl !== null && badge !== null) void runBadge(JSON.parse(configEl.textContent ?? '{}') as PageConfig, badge);
+} else if ('WorkerGlobalScope' in globalThis) {
+  serveWorker(globalThis as unknown as Parameters<typeof serveWorker>[0]);
+}
