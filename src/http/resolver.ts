@@ -22,6 +22,8 @@ import { pickLanguage, renderCustomerPage, renderNotFoundPage } from './page.js'
 export interface ResolverOptions {
   readonly ledger: Ledger;
   readonly publicUrl: () => string;
+  /** Test-only: honour `?tamper=<seq>` on HTML answers (the page then verifies altered evidence). */
+  readonly testHooks?: boolean;
 }
 
 const GS1_VOC = 'https://gs1.org/voc/';
@@ -93,7 +95,7 @@ export function negotiate(accept: string | undefined): Wanted {
   return best;
 }
 
-export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: FastifyInstance, { ledger, publicUrl }) => {
+export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: FastifyInstance, { ledger, publicUrl, testHooks }) => {
   /** The object a request names, falling back from an unknown serial to its lot. */
   async function resolve(code: ObjectCode): Promise<{ canonical: string; resolvedFrom?: string }> {
     try {
@@ -173,9 +175,14 @@ export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: F
     if (wanted === 'json') {
       return answer('application/json; charset=utf-8', JSON.stringify(await ledger.summary(canonical, { resolvedFrom, links: linksFor(pub, canonical) })));
     }
+    const tamper = testHooks === true && typeof query['tamper'] === 'string' && /^\d{1,15}$/.test(query['tamper']) ? Number(query['tamper']) : undefined;
     return answer(
       'text/html; charset=utf-8',
-      await renderCustomerPage({ ledger, code: canonical, lang, publicUrl: pub, ...(resolvedFrom === undefined ? {} : { resolvedFrom }) }),
+      await renderCustomerPage({
+        ledger, code: canonical, lang, publicUrl: pub,
+        ...(resolvedFrom === undefined ? {} : { resolvedFrom }),
+        ...(tamper === undefined ? {} : { tamper }),
+      }),
     );
   }
 

@@ -104,7 +104,7 @@ if (!existsSync(CHROMIUM)) {
     // Tamper with the frame's own transform entry (the fact "made from these inputs").
     const up = (await (await fetch(`${server.url}/v1/objects/${encodeURIComponent(h.greenFrameLot)}/upstream`)).json()) as { object: { createdSeq: number } };
     const seq = up.object.createdSeq;
-    const red = await openAndVerify(page, `${server.url}/v1/objects/${encodeURIComponent(h.greenFrameLot)}/page?tamper=${seq}`);
+    const red = await openAndVerify(page, `${resolverUrl}?tamper=${seq}`);
     t.equal(red.badge.state, 'fail', 'badge is red');
     t.equal(red.badge.failedSeq, String(seq), 'names the altered entry');
     t.equal(red.badge.failedCheck, 'leafHash', 'the altered record no longer hashes to its leaf');
