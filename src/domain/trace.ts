@@ -8,7 +8,7 @@ import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
 import { sha256 } from '../core/hash.js';
 import type { ParticipantRecord } from './registry.js';
-import { allocationShares, canon, fromMicro, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch } from './rules.js';
+import { allocationShares, canon, fromMicro, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
 import type { Payload } from './schemas.js';
 
 export interface EdgeRow {
@@ -38,7 +38,8 @@ export interface TraceReader {
   objects(codes: readonly string[]): ObjectRow[];
   holdingsOf(codes: readonly string[]): HoldingRow[];
   shipmentsOf(codes: readonly string[]): ShipmentRow[];
-  touchesFor(codes: readonly string[]): TraceTouch[];
+  /** Touches of codes (only of `roles` when given), in seq order, with their retraction if any. */
+  touchesFor(codes: readonly string[], roles?: readonly TouchRole[]): TraceTouch[];
   upstreamEdges(code: string): EdgeRow[];
   downstreamEdges(code: string): EdgeRow[];
   payloadAt(seq: number): Payload;
@@ -113,12 +114,17 @@ interface Acc {
   water: number;
   /** Share (0..1) of the figure that is a data gap. */
   gap: number;
-  gaps: Set<string>;
-  seqs: Set<number>;
 }
 
+/**
+ * Roll-up per unit, memoised over the ancestry DAG: O(nodes + edges). The figures of every node are
+ * numbers only; the sources and data gaps behind one object (`details`) are collected by one walk
+ * of its ancestry, not carried along every node (which made a 1,000-ancestor trace quadratic).
+ */
 export function footprintCalculator(reader: TraceReader, objects: Map<string, ObjectRow>, contents: Map<string, EdgeRow[]>) {
   const memo = new Map<string, Acc>();
+  const inputsOf = new Map<string, string[]>();
+  const transforms = new Map<number, { t: P<'transform'>; shares: number[] }>();
   const load = (code: string): ObjectRow => {
     let o = objects.get(code);
     if (o === undefined) {
@@ -127,6 +133,16 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
     }
     return o;
   };
+  const transformOf = (seq: number) => {
+    let x = transforms.get(seq);
+    if (x === undefined) {
+      const t = reader.payloadAt(seq) as P<'transform'>;
+      x = { t, shares: allocationShares(t.outputs) };
+      transforms.set(seq, x);
+    }
+    return x;
+  };
+  const packedIn = (code: string) => contents.get(code) ?? reader.upstreamEdges(code).filter((e) => e.kind === 'packed' && e.to === code && e.quantity > 0);
 
   function of(code: string): Acc {
     const hit = memo.get(code);
@@ -136,25 +152,22 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
     if (o.createdBy === 'commission') {
       const f = o.spec.footprint as { kgCO2ePerUnit?: number; electricityKWhPerUnit?: number; waterM3PerUnit?: number; primaryDataShare?: number } | undefined;
       acc = f === undefined
-        ? { co2: 0, elec: 0, water: 0, gap: 1, gaps: new Set([code]), seqs: new Set([o.createdSeq]) }
-        : {
-            co2: f.kgCO2ePerUnit ?? 0, elec: f.electricityKWhPerUnit ?? 0, water: f.waterM3PerUnit ?? 0,
-            gap: 1 - (f.primaryDataShare ?? 100) / 100, gaps: new Set(), seqs: new Set([o.createdSeq]),
-          };
+        ? { co2: 0, elec: 0, water: 0, gap: 1 }
+        : { co2: f.kgCO2ePerUnit ?? 0, elec: f.electricityKWhPerUnit ?? 0, water: f.waterM3PerUnit ?? 0, gap: 1 - (f.primaryDataShare ?? 100) / 100 };
+      inputsOf.set(code, []);
     } else if (o.createdBy === 'transform') {
-      const t = reader.payloadAt(o.createdSeq) as P<'transform'>;
-      const shares = allocationShares(t.outputs);
+      const { t, shares } = transformOf(o.createdSeq);
       const index = t.outputs.findIndex((out) => canon(out.code) === code);
       const share = shares[index]!;
       const pr = t.process ?? {};
       let co2 = (pr.directEmissionsKgCO2e ?? 0) + (pr.electricityKWh ?? 0) * (pr.gridKgCO2ePerKWh ?? 0);
       let elec = pr.electricityKWh ?? 0;
       let water = pr.waterM3 ?? 0;
-      const gaps = new Set<string>();
-      const seqs = new Set([o.createdSeq]);
+      const inputs = t.inputs.map((i) => canon(i.code));
+      inputsOf.set(code, inputs);
       // Gap share: inputs weighted by mass when every input's mass is known (kg units, or a
       // product netMassKg), else by quantity when they share a unit, else equally.
-      const masses = t.inputs.map((i) => massKg(load(canon(i.code)), i.quantity.value));
+      const masses = t.inputs.map((i, k) => massKg(load(inputs[k]!), i.quantity.value));
       const sameUnit = new Set(t.inputs.map((i) => i.quantity.unit)).size === 1;
       const weights = masses.every((m) => m !== undefined)
         ? masses as number[]
@@ -162,21 +175,19 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
       const totalW = weights.reduce((a, b) => a + b, 0) || 1;
       let gap = 0;
       for (const [k, inp] of t.inputs.entries()) {
-        const a = of(canon(inp.code));
+        const a = of(inputs[k]!);
         co2 += inp.quantity.value * a.co2;
         elec += inp.quantity.value * a.elec;
         water += inp.quantity.value * a.water;
         gap += a.gap * (weights[k]! / totalW);
-        a.gaps.forEach((g) => gaps.add(g));
-        a.seqs.forEach((s) => seqs.add(s));
       }
-      if ((pr.electricityKWh ?? 0) > 0 && pr.gridKgCO2ePerKWh === undefined) gaps.add(`${code} (electricity without a grid factor)`);
       const perUnit = share / fromMicro(o.quantity);
-      acc = { co2: co2 * perUnit, elec: elec * perUnit, water: water * perUnit, gap, gaps, seqs };
+      acc = { co2: co2 * perUnit, elec: elec * perUnit, water: water * perUnit, gap };
     } else {
-      // A logistic unit: the sum of what was packed in it.
-      acc = { co2: 0, elec: 0, water: 0, gap: 0, gaps: new Set(), seqs: new Set([o.createdSeq]) };
-      const inside = contents.get(code) ?? reader.upstreamEdges(code).filter((e) => e.kind === 'packed' && e.to === code);
+      // A logistic unit: the sum of what is packed in it.
+      acc = { co2: 0, elec: 0, water: 0, gap: 0 };
+      const inside = packedIn(code);
+      inputsOf.set(code, inside.map((e) => e.from));
       const n = inside.length || 1;
       for (const e of inside) {
         const a = of(e.from);
@@ -185,25 +196,44 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
         acc.elec += q * a.elec;
         acc.water += q * a.water;
         acc.gap += a.gap / n;
-        a.gaps.forEach((g) => acc.gaps.add(g));
-        a.seqs.forEach((s) => acc.seqs.add(s));
       }
     }
     memo.set(code, acc);
     return acc;
   }
 
-  return (code: string): UnitFootprint => {
+  /** The figures per unit of `code` (numbers only). */
+  const figures = (code: string) => {
     const a = of(code);
-    return {
-      kgCO2ePerUnit: round(a.co2),
-      electricityKWhPerUnit: round(a.elec),
-      waterM3PerUnit: round(a.water),
-      primaryDataShare: round(100 * (1 - a.gap)),
-      dataGaps: [...a.gaps].sort(),
-      seqs: [...a.seqs].sort((x, y) => x - y),
-    };
+    return { kgCO2ePerUnit: round(a.co2), electricityKWhPerUnit: round(a.elec), waterM3PerUnit: round(a.water), primaryDataShare: round(100 * (1 - a.gap)) };
   };
+
+  /** The figures with the entries they rest on and the data gaps, from one walk of the ancestry. */
+  const details = (code: string): UnitFootprint => {
+    of(code);
+    const seqs = new Set<number>();
+    const gaps = new Set<string>();
+    const seen = new Set<string>([code]);
+    for (let stack = [code]; stack.length > 0; ) {
+      const c = stack.pop()!;
+      const o = load(c);
+      seqs.add(o.createdSeq);
+      if (o.createdBy === 'commission' && o.spec.footprint === undefined) gaps.add(c);
+      if (o.createdBy === 'transform') {
+        const pr = transformOf(o.createdSeq).t.process ?? {};
+        if ((pr.electricityKWh ?? 0) > 0 && pr.gridKgCO2ePerKWh === undefined) gaps.add(`${c} (electricity without a grid factor)`);
+      }
+      for (const i of inputsOf.get(c) ?? []) {
+        if (!seen.has(i)) {
+          seen.add(i);
+          stack.push(i);
+        }
+      }
+    }
+    return { ...figures(code), dataGaps: [...gaps].sort(), seqs: [...seqs].sort((x, y) => x - y) };
+  };
+
+  return Object.assign(details, { figures });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +300,7 @@ export function upstream(reader: TraceReader, code: string) {
   const depth = depths(root.code, byTo, (e) => e.from);
   const codes = [...depth.keys()];
   const objects = new Map(reader.objects(codes).map((o) => [o.code, o]));
-  const touches = groupBy(reader.touchesFor(codes), (t) => t.code);
+  const touches = groupBy(reader.touchesFor(codes, ['inspected', 'recalled', 'packed', 'packed-into']), (t) => t.code);
   const packed = new Map([...byTo].map(([k, v]) => [k, v.filter((e) => e.kind === 'packed')]));
   const fp = footprintCalculator(reader, objects, packed);
   const flags: Array<Record<string, unknown>> = [];
@@ -312,7 +342,7 @@ export function upstream(reader: TraceReader, code: string) {
       certificates: (o.spec.certificates ?? []).map((cert) => ({ ...cert, seq: o.createdSeq })),
       recalls,
       process,
-      footprint: { ...fp(c), declared: o.createdBy === 'commission' && o.spec.footprint !== undefined },
+      footprint: { ...fp.figures(c), declared: o.createdBy === 'commission' && o.spec.footprint !== undefined },
     };
   });
   flags.sort((a, b) => (a['depth'] as number) - (b['depth'] as number) || (a['seq'] as number) - (b['seq'] as number));
@@ -485,7 +515,11 @@ function uuidFrom(text: string): string {
 /** `created` is the ledger's clock (ISO 8601); the domain reads no clock itself. */
 export function pactFootprint(reader: TraceReader, code: string, asOfSize: number, created: string) {
   const root = requireCode(reader, code);
-  const fp = footprintCalculator(reader, new Map(), new Map())(root.code);
+  // Load the whole ancestry in two queries rather than one object at a time.
+  const edges = reader.upstreamEdges(root.code);
+  const codes = [...new Set([root.code, ...edges.map((e) => e.from)])];
+  const packed = groupBy(edges.filter((e) => e.kind === 'packed'), (e) => e.to);
+  const fp = footprintCalculator(reader, new Map(reader.objects(codes).map((o) => [o.code, o])), packed)(root.code);
   let unit = PACT_UNITS[root.unit];
   const mass = root.spec.product.netMassKg;
   if (unit === undefined) {

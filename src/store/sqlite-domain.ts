@@ -77,7 +77,8 @@ export function domainStore(db: Database.Database) {
     standingRecalls: db.prepare(`SELECT t.seq FROM touches t WHERE t.code = ? AND t.role = 'recalled' AND ${NOT_RETRACTED} ORDER BY t.seq`).pluck(),
     touchesFor: db.prepare(
       `SELECT t.*, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) AS retracted_by FROM touches t
-       WHERE t.code IN (SELECT value FROM json_each(?)) ORDER BY t.seq, t.code, t.role`,
+       WHERE t.code IN (SELECT value FROM json_each(?)) AND (? IS NULL OR t.role IN (SELECT value FROM json_each(?)))
+       ORDER BY t.seq, t.code, t.role`,
     ),
     // Upstream closure: inputs of transforms and what logistic units contain now, transitively.
     // Unpacked children leave a containment row at quantity 0 (downstream still follows it: the
@@ -156,8 +157,8 @@ export function domainStore(db: Database.Database) {
     laterTouches: (codes: readonly string[], after: number, signer?: string) =>
       q.laterTouches.all(JSON.stringify(codes), after, signer ?? null, signer ?? null) as number[],
     standingRecalls: (code: string) => q.standingRecalls.all(code) as number[],
-    touchesFor: (codes: readonly string[]) =>
-      (q.touchesFor.all(JSON.stringify(codes)) as Array<Touch & { retracted_by: number | null }>).map((r) => ({
+    touchesFor: (codes: readonly string[], roles?: readonly TouchRole[]) =>
+      (q.touchesFor.all(JSON.stringify(codes), roles === undefined ? null : 1, roles === undefined ? null : JSON.stringify(roles)) as Array<Touch & { retracted_by: number | null }>).map((r) => ({
         code: r.code, seq: r.seq, role: r.role as TouchRole, signer: r.signer, quantity: r.quantity, retractedBy: r.retracted_by,
       })),
     upstreamEdges: (code: string) => q.upstream.all(code) as EdgeRow[],
