@@ -3,8 +3,11 @@
  * (`trace-ledger: …`) and a non-zero exit: 2 for a usage mistake, 1 for anything else.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fromBase64, fromHex, toBase64Url } from '../core/bytes.js';
 import { verifyCheckpoint } from '../core/checkpoint.js';
@@ -15,6 +18,9 @@ import { parseJson } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
 import { verifyInclusion } from '../core/merkle.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
+import { verifyBundleFile } from '../audit/bundle-file.js';
+import { formatBundleReport } from '../audit/verify.js';
+import { parseVerifierKey } from '../core/note.js';
 import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../http/qr.js';
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { demoUrls, serve } from './serve.js';
@@ -23,6 +29,9 @@ import { formatDownstream, formatHistory, formatUpstream } from './trace-format.
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
+import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
+import { runMonitor } from '../audit/monitor.js';
+import { parseReportFile, renderReportHtml, verifyReport, type Report } from '../audit/reports.js';
 
 export class UsageError extends Error {}
 
@@ -60,6 +69,31 @@ Labels
               http://127.0.0.1:8080); offline, prints the URI it encodes
   labels      CODE... --out FILE.svg [--skip N] [--outlines] [--url URL]
               one A4 sheet of up to 24 QR labels (product name, lot/serial, code) from the service
+
+Audit
+  export      --out FILE [--code CODE [--direction up|down|both] | --from SEQ [--to SEQ]] [--since SIZE] [--url URL]
+              stream an audit bundle (NDJSON) from the service: the whole log, one code's chain
+              (default both directions) or the records from <= seq < to, each scoped record with its
+              inclusion proof; --since adds a consistency proof from that older tree size
+  verify      BUNDLE [--key LEDGER_KEY|FILE] [--checkpoint OLD.txt] [--json]
+              check a bundle offline: every hash, signature (key valid at that seq), the Merkle
+              root or each inclusion proof, the checkpoint signature against --key (else the
+              bundle's own key, reported as not pinned), and with --checkpoint that the log only
+              grew since OLD.txt; exit 0 only when everything holds
+  verify      --db FILE [--key LEDGER_KEY|FILE] [--json]
+              full integrity check of a database file (a snapshot of it: the service may run):
+              every record, hash, signature, Merkle node and checkpoint, and the derived tables
+              against a rebuild from the log; names each change; exit 0 only when clean
+  monitor     --state FILE [--key LEDGER_KEY|FILE] [--url URL]
+              for cron: verify the latest checkpoint and that it extends the one kept in FILE;
+              exit 3 and "ALERT: ..." on a bad signature, rollback, fork or inconsistency, 1 when
+              the check could not run; without --key the first run trusts the served key (TOFU)
+  report      handoff SHIPMENT | origin CODE [--format html|json] [--out FILE] [--key KEY] [--url URL]
+              dispute report: both parties' signed statements (handoff: SHIPMENT = seq or leaf hash
+              of the ship entry) or the upstream path to every source lot, with entries, proofs and
+              the checkpoint, checked before it is written; HTML prints to PDF from a browser
+  report      verify FILE [--key LEDGER_KEY|FILE] [--json]
+              check a saved report (JSON or HTML) offline
 
 Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
 
@@ -284,6 +318,219 @@ async function labelsCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+/** A non-negative integer option, or undefined. @throws UsageError */
+function intOption(values: Record<string, unknown>, name: string): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a non-negative integer, got ${String(v)}`);
+  return n;
+}
+
+/** Progress on stderr, only on a terminal, at most 5 times a second. */
+function progressLine(what: string): { update(text: string): void; done(): void } {
+  if (!process.stderr.isTTY) return { update() {}, done() {} };
+  let last = 0;
+  let shown = false;
+  return {
+    update(text) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      shown = true;
+      process.stderr.write(`\r${what}: ${text}\u001b[K`);
+    },
+    done() {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
+
+/**
+ * `export`: streams GET /v1/export into FILE.partial, renamed to FILE once the bundle's end line
+ * has arrived, so an interrupted export never leaves a file that looks complete.
+ */
+async function exportCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    out: { type: 'string' }, url: { type: 'string' }, code: { type: 'string' }, direction: { type: 'string' },
+    from: { type: 'string' }, to: { type: 'string' }, since: { type: 'string' },
+  });
+  const out = resolve(required(values, 'out'));
+  const query = new URLSearchParams();
+  const code = values['code'] as string | undefined;
+  const direction = values['direction'] as string | undefined;
+  const [from, to, since] = [intOption(values, 'from'), intOption(values, 'to'), intOption(values, 'since')];
+  if (code !== undefined && (from !== undefined || to !== undefined)) throw new UsageError('give either --code or --from/--to, not both');
+  if (direction !== undefined && code === undefined) throw new UsageError('--direction needs --code');
+  if (direction !== undefined && !['up', 'down', 'both'].includes(direction)) throw new UsageError(`--direction must be up, down or both, got ${direction}`);
+  if (code !== undefined) query.set('code', code);
+  if (direction !== undefined) query.set('direction', direction);
+  if (from !== undefined) query.set('from', String(from));
+  if (to !== undefined) query.set('to', String(to));
+  if (since !== undefined) query.set('since', String(since));
+  const res = await expectOk(await http(`${serviceUrl(values)}/v1/export${query.size > 0 ? `?${query}` : ''}`));
+  if (res.body === null) throw new Error('the service sent no bundle');
+  const total = Number(res.headers.get('x-bundle-records') ?? NaN);
+  mkdirSync(dirname(out), { recursive: true });
+  const partial = `${out}.partial`;
+  const progress = progressLine('exporting');
+  const started = Date.now();
+  let bytes = 0;
+  let newlines = 0;
+  let head = '';
+  let tail = Buffer.alloc(0);
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      bytes += chunk.length;
+      for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
+      if (!head.includes('\n')) head += chunk.toString('utf8', 0, Math.min(chunk.length, 1 << 20));
+      tail = Buffer.concat([tail, chunk]).subarray(-4096);
+      const records = Math.max(0, newlines - 1);
+      progress.update(`${records.toLocaleString('en-US')}${Number.isFinite(total) ? ` / ${total.toLocaleString('en-US')}` : ''} records, ${(bytes / 1048576).toFixed(1)} MiB, ${Math.round(records / Math.max(0.001, (Date.now() - started) / 1000)).toLocaleString('en-US')} records/s`);
+      callback(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), counter, createWriteStream(partial, { mode: 0o644 }));
+  } catch (cause) {
+    progress.done();
+    throw new Error(`the export stopped after ${bytes} bytes (${(cause as Error).message}); what arrived is in ${partial}`);
+  }
+  progress.done();
+  const lastLine = tail.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+  if (!lastLine.startsWith('{"end":')) throw new Error(`the service stopped before the end of the bundle; what arrived is in ${partial}`);
+  rmSync(out, { force: true });
+  renameSync(partial, out);
+  let summary = '';
+  try {
+    const h = JSON.parse(head.slice(0, head.indexOf('\n'))) as { checkpoint: string; scope: { kind: string } };
+    summary = `, checkpoint size ${h.checkpoint.split('\n')[1]}, scope ${h.scope.kind}`;
+  } catch {
+    // the summary is a courtesy; verify checks the header
+  }
+  const records = newlines - 2;
+  console.log(`wrote ${out}: ${records.toLocaleString('en-US')} records, ${(bytes / 1048576).toFixed(1)} MiB${summary} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return 0;
+}
+
+/** `verify`: offline, no network or database; the exit code says whether every check held. */
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { key: { type: 'string' }, checkpoint: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
+  const file = positionals[0];
+  if (file === undefined) throw new UsageError('give the bundle file');
+  if (!existsSync(file)) throw new Error(`cannot read ${file}: ENOENT`);
+  let trustedKey = values['key'] as string | undefined;
+  if (trustedKey !== undefined && !trustedKey.includes('+') && existsSync(trustedKey)) trustedKey = readFileSync(trustedKey, 'utf8').trim();
+  if (trustedKey !== undefined) {
+    try {
+      parseVerifierKey(trustedKey);
+    } catch (e) {
+      throw new UsageError(`--key is not a ledger verifier key (origin+keyid+base64, as GET /v1/checkpoint/key gives it): ${(e as Error).message}`);
+    }
+  }
+  let oldCheckpoint: string | undefined;
+  if (values['checkpoint'] !== undefined) {
+    try {
+      oldCheckpoint = readFileSync(values['checkpoint'] as string, 'utf8');
+    } catch (cause) {
+      throw new Error(`cannot read ${String(values['checkpoint'])}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+    }
+  }
+  const progress = progressLine('verifying');
+  const started = Date.now();
+  const report = await verifyBundleFile(file, {
+    trustedKey,
+    oldCheckpoint,
+    onProgress: (records) => progress.update(`${records.toLocaleString('en-US')} records, ${Math.round(records / Math.max(0.001, (Date.now() - started) / 1000)).toLocaleString('en-US')} records/s`),
+  });
+  progress.done();
+  console.log(values['json'] ? JSON.stringify(report, null, 2) : formatBundleReport(report));
+  return report.ok ? 0 : 1;
+}
+
+/** A pinned ledger key option: the key string, or a file holding it. */
+function ledgerKeyOption(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const key = !value.includes('+') && existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
+  try {
+    parseVerifierKey(key);
+  } catch (e) {
+    throw new UsageError(`--key is not a ledger verifier key (origin+keyid+base64, as GET /v1/checkpoint/key gives it): ${(e as Error).message}`);
+  }
+  return key;
+}
+
+/** `verify --db FILE`: src/audit/db-verify.ts on a snapshot of the file. */
+async function verifyDbCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { db: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const db = resolve(required(values, 'db'));
+  const ledgerKey = ledgerKeyOption(values['key']);
+  const progress = progressLine('verifying');
+  const report = await verifyDatabase(db, {
+    ...(ledgerKey === undefined ? {} : { ledgerKey }),
+    onProgress: (phase, done, total) => progress.update(`${phase} ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')}`),
+  });
+  progress.done();
+  console.log(values['json'] ? JSON.stringify(report, null, 2) : formatDbReport(report));
+  return report.ok ? 0 : 1;
+}
+
+/** `monitor`: one run of src/audit/monitor.ts; exit 0 ok, 1 could not check, 3 alert. */
+async function monitorCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { url: { type: 'string' }, state: { type: 'string' }, key: { type: 'string' } });
+  const key = ledgerKeyOption(values['key']);
+  const outcome = await runMonitor({ url: serviceUrl(values), statePath: resolve(required(values, 'state')), ...(key === undefined ? {} : { key }) });
+  // The verdict first: cron mails stderr, and its first line is what a reader sees.
+  if (outcome.status !== 'ok') process.stderr.write(`${outcome.status === 'alert' ? 'ALERT' : 'ERROR'}: ${outcome.message}\n`);
+  for (const w of outcome.warnings) process.stderr.write(`note: ${w}\n`);
+  if (outcome.status === 'ok') console.log(outcome.line);
+  return outcome.exitCode;
+}
+
+/** `report handoff|origin`: fetch the JSON report, verify it here, write JSON or HTML; `report verify FILE`. */
+async function reportCommand(args: string[]): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind === 'verify') {
+    const { values, positionals } = parse(rest, { key: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
+    const file = positionals[0];
+    if (file === undefined) throw new UsageError('give the report file (JSON or HTML)');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      throw new Error(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`);
+    }
+    const report = parseReportFile(text);
+    const result = verifyReport(report, ledgerKeyOption(values['key']), nodeEd25519);
+    if (values['json']) console.log(JSON.stringify(result, null, 2));
+    else if (result.ok) console.log(`verified: ${result.records} signed records of "${report.title}" are included in checkpoint ${result.checkpoint!.origin} size ${result.checkpoint!.size}${result.keySource === 'pinned' ? ' (pinned key)' : ' (the report\'s own key, not independently pinned: pass --key)'}`);
+    else console.log([`FAILED: ${result.failures.length} problems in ${file}`, ...result.failures.map((f) => `  ${f.check}${f.seq === undefined ? '' : ` [seq ${f.seq}]`}: ${f.message}`)].join('\n'));
+    return result.ok ? 0 : 1;
+  }
+  if (kind !== 'handoff' && kind !== 'origin') throw new UsageError('report handoff SHIPMENT | report origin CODE | report verify FILE');
+  const { values, positionals } = parse(rest, { url: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, key: { type: 'string' } }, 1);
+  const subject = positionals[0];
+  if (subject === undefined) throw new UsageError(kind === 'handoff' ? 'give the shipment: the seq or leaf hash of its ship entry' : 'give the object code');
+  const out = values['out'] as string | undefined;
+  const format = (values['format'] as string | undefined) ?? (out !== undefined && /\.html?$/i.test(out) ? 'html' : 'json');
+  if (format !== 'html' && format !== 'json') throw new UsageError(`--format must be html or json, got ${format}`);
+  const key = ledgerKeyOption(values['key']);
+  const res = await expectOk(await http(`${serviceUrl(values)}/v1/reports/${kind}/${encodeURIComponent(subject)}?format=json`));
+  const report = (await res.json()) as Report;
+  // Check what the service sent before putting a name to it: proofs, checkpoint, signatures.
+  const check = verifyReport(report, key, nodeEd25519);
+  if (!check.ok) throw new Error(`the service's report does not verify (${check.failures.length} problems; first: ${check.failures[0]!.check}${check.failures[0]!.seq === undefined ? '' : ` seq ${check.failures[0]!.seq}`}: ${check.failures[0]!.message})`);
+  const text = format === 'html' ? renderReportHtml(report) : `${JSON.stringify(report, null, 2)}\n`;
+  const verified = `${check.records} signed records verified against checkpoint size ${check.checkpoint!.size}${key === undefined ? ' (with the key the service names: pass --key to pin it)' : ' (pinned key)'}`;
+  if (out === undefined) {
+    process.stdout.write(text);
+    process.stderr.write(`${verified}\n`);
+  } else {
+    console.log(`wrote ${writeOutput(out, text)}: ${report.title}; ${verified}`);
+  }
+  return 0;
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === '--help' || command === 'help' || command === '-h') {
@@ -359,6 +606,15 @@ async function run(argv: string[]): Promise<number> {
       return qrCommand(args);
     case 'labels':
       return labelsCommand(args);
+    case 'export':
+      return exportCommand(args);
+    case 'verify':
+      // `verify --db FILE` audits a database file; `verify BUNDLE` an audit bundle.
+      return args.some((a) => a === '--db' || a.startsWith('--db=')) ? verifyDbCommand(args) : verifyCommand(args);
+    case 'monitor':
+      return monitorCommand(args);
+    case 'report':
+      return reportCommand(args);
     case 'demo': {
       const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
       const url = serviceUrl(values);

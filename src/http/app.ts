@@ -13,6 +13,8 @@ import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { qrRoutes } from './routes/qr-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
+import { reportRoutes } from './routes/report-routes.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -75,7 +77,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
-  await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost') });
+  await app.register(exportRoutes, { ledger: options.ledger });
+  await app.register(reportRoutes, { ledger: options.ledger });
+  await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost'), testHooks: options.testHooks ?? false });
   await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl });
   await app.register(assetRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, testHooks: options.testHooks });
   return app;

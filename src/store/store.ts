@@ -51,6 +51,11 @@ export interface StoredCheckpoint {
 export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   /** Number of records (the next seq). */
   size(): number;
+  /**
+   * Rows actually stored in the log; equals size() unless a record was deleted behind the
+   * ledger's back (the start-up check compares the two).
+   */
+  recordCount(): number;
   record(seq: number): StoredRecord | undefined;
   /** Up to `limit` records with seq > after (after = -1 for the start). */
   records(after: number, limit: number): StoredRecord[];

@@ -1,0 +1,719 @@
+/**
+ * The full integrity check of a trace-ledger SQLite file (`trace-ledger verify --db`): finds any
+ * change made to the file behind the ledger's back, even by someone who dropped the append-only
+ * triggers first. The start-up check (src/ledger.ts, loadHead) is the cheap subset run on every
+ * open; docs/audit.md says what each catches.
+ *
+ * Everything is checked from the log itself, trusting only the ledger key (pinned, or taken from
+ * the genesis entry):
+ * - schema: the tables, indexes and triggers are exactly those the migrations create;
+ * - every record in seq order: no gaps, leaf bytes are canonical JSON (RFC 8785) of a record whose
+ *   seq is the row's, leaf hash = SHA-256(0x00 ‖ leaf) (RFC 6962 §2.1.1), chain hash links to the
+ *   previous row, the index columns agree with the leaf, recordedAt never goes back, and the
+ *   entry's signature verifies with the signer's key valid at that seq (the registry is replayed
+ *   from the log, not read from its tables);
+ * - the Merkle tree: every stored node equals the one recomputed from the leaf hashes, and no
+ *   other nodes are stored;
+ * - checkpoints: each note verifies with the ledger key, its row agrees with the note, ids have no
+ *   gaps (a deleted row), sizes only grow, and the root at each size is the recomputed one;
+ * - no entry (signer, id) or leaf appears twice;
+ * - derived tables (registry and traceability projections): equal, row for row, to a rebuild from
+ *   the log (`rebuildDerived`), naming the table and the row's primary key where they differ.
+ *
+ * It works on a snapshot: the file is copied with SQLite's online backup in one read transaction
+ * (consistent even while the service writes), and the copy is checked and rebuilt, so the original
+ * is never written. This file
+ * reads SQLite directly rather than through LedgerStore: it audits the file, including rows and
+ * columns the store interface never shows (another store engine needs its own audit).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { equalBytes, fromBase64Url, fromUtf8, toBase64, toHex, utf8 } from '../core/bytes.js';
+import { verifyCheckpoint } from '../core/checkpoint.js';
+import type { Ed25519 } from '../core/ed25519.js';
+import { signingMessageFromCanonical, verifyEntrySignature } from '../core/entry.js';
+import { LedgerError, isLedgerError } from '../core/errors.js';
+import { sha256 } from '../core/hash.js';
+import { canonicalize, parseJson } from '../core/jcs.js';
+import { keyIdOf } from '../core/keys.js';
+import { appendLeaf, frontierRoot, hashLeaf, type Frontier } from '../core/merkle.js';
+import { parseVerifierKey } from '../core/note.js';
+import { CHAIN_HASH_START, chainHash } from '../core/record.js';
+import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryEffect, type RegistryView } from '../domain/registry.js';
+import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
+import { rebuildDerived } from '../ledger.js';
+import { nodeEd25519 } from '../platform/node-crypto.js';
+import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
+import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import type { LedgerStore } from '../store/store.js';
+
+/** The name of each check, as reports and tests name them. */
+export type DbCheck =
+  | 'schema'
+  | 'genesis'
+  | 'meta'
+  | 'seq'
+  | 'leaf'
+  | 'leaf-seq'
+  | 'leaf-hash'
+  | 'chain'
+  | 'columns'
+  | 'recorded-at'
+  | 'signature'
+  | 'registry'
+  | 'merkle'
+  | 'checkpoint'
+  | 'duplicate'
+  | 'replay'
+  | 'projection';
+
+export interface DbFailure {
+  readonly check: DbCheck;
+  /** The record concerned, where there is one. */
+  readonly seq?: number;
+  /** The table concerned, for rows other than records. */
+  readonly table?: string;
+  /** The row's key in that table, e.g. `code=…, holder=…` or `level=1, idx=4`. */
+  readonly key?: string;
+  readonly expected?: string;
+  readonly found?: string;
+  readonly message: string;
+}
+
+export interface DbVerifyReport {
+  /** True only when no check failed. */
+  readonly ok: boolean;
+  readonly file: string;
+  readonly origin: string | null;
+  readonly ledgerKey: string | null;
+  /** Where the ledger key came from: pinned by the caller, or read from the genesis entry. */
+  readonly keySource: 'pinned' | 'genesis' | 'none';
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly checks: readonly DbCheck[];
+  readonly failures: readonly DbFailure[];
+  /** Failures per check, including those left out of `failures` beyond the per-check limit. */
+  readonly counts: Partial<Record<DbCheck, number>>;
+  readonly durationMs: number;
+}
+
+export interface DbVerifyOptions {
+  /** Pinned verifier key (`origin+keyid+base64`); default: the one in the genesis entry. */
+  readonly ledgerKey?: string;
+  /** Called now and then with the phase and how far it got. */
+  readonly onProgress?: (phase: DbVerifyPhase, done: number, total: number) => void;
+  /** Failures kept per check (all are counted). Default 100. */
+  readonly maxFailuresPerCheck?: number;
+  /** Where the snapshot is made. Default: the system's temporary directory. */
+  readonly tmpDir?: string;
+  readonly ed?: Ed25519;
+}
+
+export type DbVerifyPhase = 'copy' | 'checkpoints' | 'records' | 'rebuild' | 'projections';
+
+/** Every check run, in report order. */
+export const DB_CHECKS: readonly DbCheck[] = [
+  'schema', 'genesis', 'meta', 'seq', 'leaf', 'leaf-seq', 'leaf-hash', 'chain', 'columns', 'recorded-at', 'signature', 'registry',
+  'merkle', 'checkpoint', 'duplicate', 'replay', 'projection',
+];
+
+/** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
+const DERIVED_TABLES = ['participants', 'participant_keys', ...DOMAIN_TABLES] as const;
+
+const PAGE = 1000;
+
+interface RecordRow {
+  seq: number;
+  signer: unknown;
+  entry_id: unknown;
+  type: unknown;
+  payload_hash: unknown;
+  leaf: unknown;
+  leaf_hash: unknown;
+  chain_hash: unknown;
+  leaf_key: unknown;
+  entry_key: unknown;
+}
+
+const bytesOf = (v: unknown): Uint8Array | undefined => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : undefined);
+const hex = (v: unknown): string => {
+  const b = bytesOf(v);
+  return b === undefined ? JSON.stringify(v) : toHex(b);
+};
+const show = (v: unknown): string => {
+  const s = v instanceof Uint8Array ? `x'${toHex(v)}'` : v === null ? 'NULL' : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+};
+
+/**
+ * Check a trace-ledger database file; never writes it.
+ * @throws LedgerError LEDGER_STORE_CORRUPT when the file cannot be read as a trace-ledger database
+ *   at all (missing, not SQLite, unknown schema version); every other finding is in the report
+ */
+export async function verifyDatabase(path: string, options: DbVerifyOptions = {}): Promise<DbVerifyReport> {
+  const started = Date.now();
+  const ed = options.ed ?? nodeEd25519;
+  const perCheck = options.maxFailuresPerCheck ?? 100;
+  const progress = options.onProgress ?? (() => undefined);
+  const failures: DbFailure[] = [];
+  const counts: Partial<Record<DbCheck, number>> = {};
+  const fail = (f: DbFailure): void => {
+    const n = (counts[f.check] ?? 0) + 1;
+    counts[f.check] = n;
+    if (n <= perCheck) failures.push(f);
+  };
+
+  const dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'trace-ledger-verify-'));
+  const copy = join(dir, 'snapshot.db');
+  let store: LedgerStore | undefined;
+  let raw: Database.Database | undefined;
+  try {
+    await snapshot(path, copy, progress);
+    try {
+      store = openSqliteStore(copy);
+    } catch (e) {
+      throw new LedgerError('LEDGER_STORE_CORRUPT', `${path}: ${(e as Error).message}`, { cause: e });
+    }
+    raw = new Database(copy, { fileMustExist: true });
+
+    checkSchema(raw, fail);
+    const key = ledgerKeyOf(raw, options.ledgerKey, fail);
+    const checkpoints = checkCheckpointRows(raw, key.verifierKey, ed, fail, progress);
+    const scan = scanRecords(raw, ed, fail, progress);
+    checkDuplicates(raw, fail);
+    compareDerived(raw, store, fail, progress);
+
+    return {
+      ok: failures.length === 0,
+      file: path,
+      origin: key.origin,
+      ledgerKey: key.verifierKey,
+      keySource: key.source,
+      records: scan.records,
+      checkpoints,
+      checks: DB_CHECKS,
+      failures,
+      counts,
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    raw?.close();
+    await store?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A consistent copy through SQLite's online backup (readers and the writer carry on meanwhile). */
+async function snapshot(path: string, copy: string, progress: (phase: DbVerifyPhase, done: number, total: number) => void): Promise<void> {
+  let source: Database.Database;
+  try {
+    source = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (cause) {
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot open ${path}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const version = source.pragma('user_version', { simple: true }) as number;
+    if (version === 0) throw new LedgerError('LEDGER_STORE_CORRUPT', `${path} is not a trace-ledger database (schema version 0)`);
+    if (version > MIGRATIONS.length) {
+      throw new LedgerError('LEDGER_STORE_CORRUPT', `${path} has schema version ${version}, newer than this program (${MIGRATIONS.length})`);
+    }
+    // The rest in one step, that is one read transaction: a backup done in small steps restarts
+    // whenever the service writes in between, and might never finish on a busy ledger.
+    const done = await source.backup(copy, {
+      progress: ({ totalPages, remainingPages }) => {
+        progress('copy', totalPages - remainingPages, totalPages);
+        return 0x7fffffff;
+      },
+    });
+    progress('copy', done.totalPages, done.totalPages);
+  } catch (cause) {
+    if (cause instanceof LedgerError) throw cause;
+    throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  } finally {
+    source.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Tables, indexes and triggers must be exactly what the migrations create on an empty database. */
+function checkSchema(raw: Database.Database, fail: (f: DbFailure) => void): void {
+  const fresh = new Database(':memory:');
+  try {
+    for (const step of MIGRATIONS) {
+      if (typeof step === 'string') fresh.exec(step);
+      else step(fresh);
+    }
+    const objects = (db: Database.Database) =>
+      new Map(
+        (db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ type: string; name: string; sql: string | null }>)
+          .map((o) => [`${o.type} ${o.name}`, o.sql ?? '']),
+      );
+    const want = objects(fresh);
+    const have = objects(raw);
+    for (const [name, sql] of want) {
+      const found = have.get(name);
+      if (found === undefined) {
+        const guard = name.startsWith('trigger ') ? ': the append-only guard was removed' : '';
+        fail({ check: 'schema', key: name, expected: sql, message: `${name} is missing${guard}` });
+      } else if (found !== sql) {
+        fail({ check: 'schema', key: name, expected: sql, found, message: `${name} was altered` });
+      }
+    }
+    for (const [name, sql] of have) {
+      if (!want.has(name)) fail({ check: 'schema', key: name, found: sql, message: `${name} is not part of the trace-ledger schema` });
+    }
+  } finally {
+    fresh.close();
+  }
+}
+
+interface LedgerKeyInfo {
+  readonly verifierKey: string | null;
+  readonly publicKey: Uint8Array | null;
+  readonly origin: string | null;
+  readonly source: 'pinned' | 'genesis' | 'none';
+}
+
+/**
+ * The ledger key checkpoints are verified with: the pinned one, else the genesis entry's (its
+ * signature and fields are checked with the other records in scanRecords).
+ */
+function ledgerKeyOf(raw: Database.Database, pinned: string | undefined, fail: (f: DbFailure) => void): LedgerKeyInfo {
+  let genesis: { origin: string; ledgerKey: string } | undefined;
+  const row = raw.prepare('SELECT leaf FROM records WHERE seq = 0').get() as { leaf: unknown } | undefined;
+  if (row === undefined) {
+    fail({ check: 'genesis', seq: 0, message: 'record 0 (the genesis entry) is missing' });
+  } else {
+    try {
+      const p = (parseJson(fromUtf8(bytesOf(row.leaf) ?? new Uint8Array())) as { entry: { payload: Record<string, unknown> } }).entry.payload;
+      if (p['type'] === 'ledger.genesis' && typeof p['ledgerKey'] === 'string' && typeof p['origin'] === 'string') {
+        genesis = { origin: p['origin'], ledgerKey: p['ledgerKey'] };
+      }
+    } catch {
+      // reported by scanRecords
+    }
+    if (genesis === undefined) fail({ check: 'genesis', seq: 0, message: 'record 0 is not a readable ledger.genesis entry' });
+  }
+  const storedOrigin = raw.prepare("SELECT value FROM meta WHERE key = 'origin'").pluck().get() as string | undefined;
+  if (genesis !== undefined && storedOrigin !== undefined && storedOrigin !== genesis.origin) {
+    fail({ check: 'meta', table: 'meta', key: 'origin', expected: genesis.origin, found: storedOrigin, message: 'the stored origin is not the genesis entry\'s' });
+  }
+  const chosen = pinned ?? genesis?.ledgerKey;
+  if (pinned !== undefined && genesis !== undefined && genesis.ledgerKey !== pinned) {
+    fail({ check: 'genesis', seq: 0, expected: pinned, found: genesis.ledgerKey, message: 'the genesis entry names another ledger key than the pinned one' });
+  }
+  if (chosen === undefined) return { verifierKey: null, publicKey: null, origin: genesis?.origin ?? storedOrigin ?? null, source: 'none' };
+  try {
+    const parsed = parseVerifierKey(chosen);
+    return { verifierKey: chosen, publicKey: parsed.publicKey, origin: parsed.name, source: pinned === undefined ? 'genesis' : 'pinned' };
+  } catch (e) {
+    if (pinned !== undefined) throw e; // the caller's mistake, not the file's
+    fail({ check: 'genesis', seq: 0, found: chosen, message: `the genesis entry's ledger key is malformed: ${(e as Error).message}` });
+    return { verifierKey: null, publicKey: null, origin: genesis?.origin ?? null, source: 'none' };
+  }
+}
+
+/** Checkpoint rows by id: signed by the ledger key, row = note, no deleted rows, sizes grow. */
+function checkCheckpointRows(
+  raw: Database.Database,
+  verifierKey: string | null,
+  ed: Ed25519,
+  fail: (f: DbFailure) => void,
+  progress: (phase: DbVerifyPhase, done: number, total: number) => void,
+): number {
+  const total = raw.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
+  if (verifierKey === null && total > 0) {
+    fail({ check: 'checkpoint', table: 'checkpoints', message: `${total} checkpoints not verified: no ledger key (pin one with --ledger-key)` });
+  }
+  const page = raw.prepare('SELECT id, size, root, note FROM checkpoints WHERE id > ? ORDER BY id LIMIT ?');
+  let expectedId = 1;
+  let previousSize = -1;
+  let done = 0;
+  for (let rows = page.all(0, PAGE) as Array<{ id: number; size: number; root: unknown; note: unknown }>; rows.length > 0; rows = page.all(rows.at(-1)!.id, PAGE) as typeof rows) {
+    for (const cp of rows) {
+      const key = `id=${cp.id} (size ${cp.size})`;
+      if (cp.id !== expectedId) {
+        fail({
+          check: 'checkpoint', table: 'checkpoints', key, expected: `id ${expectedId}`, found: `id ${cp.id}`,
+          message: cp.id > expectedId ? `checkpoint rows ${expectedId}..${cp.id - 1} were deleted` : `unexpected checkpoint id ${cp.id}`,
+        });
+      }
+      expectedId = Math.max(expectedId, cp.id) + 1;
+      if (cp.size <= previousSize) {
+        fail({ check: 'checkpoint', table: 'checkpoints', key, expected: `size > ${previousSize}`, found: `size ${cp.size}`, message: 'checkpoint sizes do not grow with their ids' });
+      }
+      previousSize = Math.max(previousSize, cp.size);
+      if (verifierKey !== null) {
+        try {
+          const signed = verifyCheckpoint(typeof cp.note === 'string' ? cp.note : '', verifierKey, ed);
+          const root = bytesOf(cp.root);
+          if (signed.size !== cp.size || root === undefined || !equalBytes(signed.root, root)) {
+            fail({
+              check: 'checkpoint', table: 'checkpoints', key,
+              expected: `size ${signed.size}, root ${toBase64(signed.root)} (signed note)`,
+              found: `size ${cp.size}, root ${root === undefined ? show(cp.root) : toBase64(root)}`,
+              message: 'the checkpoint row differs from its signed note',
+            });
+          }
+        } catch (e) {
+          fail({ check: 'checkpoint', table: 'checkpoints', key, message: `the note does not verify with the ledger key: ${(e as Error).message}` });
+        }
+      }
+      if (++done % 1000 === 0 || done === total) progress('checkpoints', done, total);
+    }
+  }
+  return total;
+}
+
+/** The in-memory registry replayed from the log: who could sign with which key at each seq. */
+function memoryRegistry() {
+  const participants = new Map<string, ParticipantRecord>();
+  const keys = new Map<string, KeyRecord>();
+  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
+  const apply = (effects: readonly RegistryEffect[]) => {
+    for (const e of effects) {
+      if (e.kind === 'participant.insert') participants.set(e.participant.id, e.participant);
+      else if (e.kind === 'key.insert') keys.set(e.key.kid, e.key);
+      else {
+        const k = keys.get(e.kid);
+        if (k !== undefined) keys.set(e.kid, { ...k, revokedSeq: e.seq });
+      }
+    }
+  };
+  return { view, apply };
+}
+
+/** Checkpoints by size, paged, for the root comparison during the record scan. */
+function checkpointsBySize(raw: Database.Database) {
+  const page = raw.prepare('SELECT id, size, root FROM checkpoints WHERE size > ? OR (size = ? AND id > ?) ORDER BY size, id LIMIT ?');
+  let buffer: Array<{ id: number; size: number; root: unknown }> = [];
+  let after = { size: -1, id: 0 };
+  let exhausted = false;
+  return {
+    peek() {
+      if (buffer.length === 0 && !exhausted) {
+        buffer = page.all(after.size, after.size, after.id, PAGE) as typeof buffer;
+        exhausted = buffer.length < PAGE;
+      }
+      return buffer[0];
+    },
+    next() {
+      const cp = buffer.shift()!;
+      after = { size: cp.size, id: cp.id };
+      return cp;
+    },
+  };
+}
+
+function scanRecords(
+  raw: Database.Database,
+  ed: Ed25519,
+  fail: (f: DbFailure) => void,
+  progress: (phase: DbVerifyPhase, done: number, total: number) => void,
+): { records: number } {
+  const total = raw.prepare('SELECT COUNT(*) FROM records').pluck().get() as number;
+  const page = raw.prepare('SELECT seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
+  const nodeAt = raw.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?').pluck();
+  const cps = checkpointsBySize(raw);
+  const registry = memoryRegistry();
+
+  let expectedSeq = 0;
+  let previousChain: Uint8Array | undefined = CHAIN_HASH_START;
+  let previousRecordedAt = -Infinity;
+  let frontier: Frontier = [];
+  /** Leaves appended to the recomputed tree; stops growing at the first gap (nothing after it can be placed). */
+  let treeSize = 0;
+  let treeBroken = false;
+  let done = 0;
+
+  // Called at every tree size, so each checkpoint is met exactly at its own size.
+  const compareCheckpointRoots = () => {
+    for (let cp = cps.peek(); cp !== undefined && cp.size <= treeSize; cp = cps.peek()) {
+      cps.next();
+      if (cp.size !== treeSize) {
+        fail({ check: 'checkpoint', table: 'checkpoints', key: `id=${cp.id} (size ${cp.size})`, found: `size ${cp.size}`, message: 'the checkpoint size is not a tree size' });
+        continue;
+      }
+      const root = frontierRoot(frontier, treeSize);
+      const stored = bytesOf(cp.root);
+      if (stored === undefined || !equalBytes(root, stored)) {
+        fail({
+          check: 'checkpoint', table: 'checkpoints', key: `id=${cp.id} (size ${cp.size})`,
+          expected: `root ${toBase64(root)} (recomputed from the stored leaf hashes)`, found: `root ${stored === undefined ? show(cp.root) : toBase64(stored)}`,
+          message: `the Merkle root of the first ${cp.size} records is not the checkpointed one`,
+        });
+      }
+    }
+  };
+  compareCheckpointRoots(); // a checkpoint of the empty log, if any
+
+  for (let rows = page.all(Number.MIN_SAFE_INTEGER, PAGE) as RecordRow[]; rows.length > 0; rows = page.all(rows.at(-1)!.seq, PAGE) as RecordRow[]) {
+    for (const row of rows) {
+      const seq = row.seq;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < expectedSeq) {
+        fail({ check: 'seq', seq, expected: `seq ${expectedSeq}`, found: `seq ${String(seq)}`, message: `unexpected record seq ${String(seq)}` });
+        continue;
+      }
+      if (seq > expectedSeq) {
+        fail({
+          check: 'seq', seq: expectedSeq, expected: `seq ${expectedSeq}`, found: `seq ${seq}`,
+          message: seq - expectedSeq === 1 ? `record ${expectedSeq} is missing` : `records ${expectedSeq}..${seq - 1} are missing`,
+        });
+        treeBroken = true;
+        previousChain = undefined; // the link across a gap cannot be checked
+      }
+      expectedSeq = seq + 1;
+      checkRecord(row, previousChain, previousRecordedAt, registry, ed, fail, (recordedAt) => (previousRecordedAt = recordedAt));
+      const chain = bytesOf(row.chain_hash);
+      previousChain = chain?.length === 32 ? chain : undefined;
+
+      // The tree over the stored leaf hashes (level 0 of the tree is the leaf_hash column).
+      const leafHash = bytesOf(row.leaf_hash);
+      if (!treeBroken && (leafHash === undefined || leafHash.length !== 32)) treeBroken = true;
+      if (!treeBroken) {
+        const appended = appendLeaf(frontier, treeSize, leafHash!);
+        frontier = appended.frontier;
+        treeSize++;
+        for (const n of appended.newNodes) {
+          const stored = bytesOf(nodeAt.get(n.level, n.index));
+          if (stored === undefined || !equalBytes(stored, n.hash)) {
+            fail({
+              check: 'merkle', seq, table: 'merkle_nodes', key: `level=${n.level}, idx=${n.index}`,
+              expected: toHex(n.hash), found: stored === undefined ? 'no row' : toHex(stored),
+              message: `Merkle node (level ${n.level}, index ${n.index}) ${stored === undefined ? 'is missing' : 'differs from the one recomputed from the leaf hashes'}`,
+            });
+          }
+        }
+        compareCheckpointRoots();
+      }
+      if (++done % 1000 === 0 || done === total) progress('records', done, total);
+    }
+  }
+  const size = expectedSeq;
+
+  // Nodes that no record completed (a forged subtree, or nodes of records deleted from the end).
+  if (!treeBroken) {
+    const extra = raw.prepare('SELECT level, idx FROM merkle_nodes WHERE level < 1 OR idx < 0 OR (idx + 1) * (1 << level) > ? ORDER BY level, idx LIMIT 100').all(treeSize) as Array<{ level: number; idx: number }>;
+    for (const n of extra) {
+      fail({ check: 'merkle', table: 'merkle_nodes', key: `level=${n.level}, idx=${n.idx}`, found: 'a row', expected: 'no row', message: `Merkle node (level ${n.level}, index ${n.idx}) covers leaves beyond the log's ${treeSize} records` });
+    }
+  } else {
+    fail({ check: 'merkle', message: `Merkle nodes and checkpoint roots beyond seq ${treeSize - 1} not checked: records are missing` });
+  }
+  // Checkpoints that cover more than the log holds.
+  for (let cp = cps.peek(); cp !== undefined; cp = cps.peek()) {
+    cps.next();
+    if (cp.size > size) {
+      fail({
+        check: 'checkpoint', table: 'checkpoints', key: `id=${cp.id} (size ${cp.size})`, expected: `size ≤ ${size}`, found: `size ${cp.size}`,
+        message: `the checkpoint covers ${cp.size} records but the log has ${size}: records were removed from the end`,
+      });
+    }
+  }
+  return { records: total };
+}
+
+/** The per-record checks; `setRecordedAt` keeps the running maximum of recordedAt. */
+function checkRecord(
+  row: RecordRow,
+  previousChain: Uint8Array | undefined,
+  previousRecordedAt: number,
+  registry: ReturnType<typeof memoryRegistry>,
+  ed: Ed25519,
+  fail: (f: DbFailure) => void,
+  setRecordedAt: (ms: number) => void,
+): void {
+  const seq = row.seq;
+  const leaf = bytesOf(row.leaf);
+  const leafHash = bytesOf(row.leaf_hash);
+  const chain = bytesOf(row.chain_hash);
+
+  if (leaf === undefined) {
+    fail({ check: 'leaf', seq, found: typeof row.leaf, message: 'the leaf is not a blob' });
+  } else if (leafHash === undefined || !equalBytes(hashLeaf(leaf), leafHash)) {
+    fail({ check: 'leaf-hash', seq, expected: toHex(hashLeaf(leaf)), found: hex(row.leaf_hash), message: 'the stored leaf hash is not SHA-256(0x00 ‖ leaf): the leaf bytes or the hash were changed' });
+  }
+  if (previousChain !== undefined && leafHash !== undefined && leafHash.length === 32) {
+    const expected = chainHash(previousChain, leafHash);
+    if (chain === undefined || !equalBytes(chain, expected)) {
+      fail({ check: 'chain', seq, expected: toHex(expected), found: hex(row.chain_hash), message: `the chain hash does not follow from record ${seq - 1}'s and this leaf hash` });
+    }
+  }
+  if (leaf === undefined) return;
+
+  // The record: canonical JSON of {seq, recordedAt, entry} with a valid entry.
+  let record: { seq?: unknown; recordedAt?: unknown; entry?: unknown };
+  let payload: Payload;
+  let signature: { kid: string; sig: string };
+  try {
+    const text = fromUtf8(leaf);
+    const parsed = parseJson(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    record = parsed as typeof record;
+    const extra = Object.keys(record).filter((k) => !['seq', 'recordedAt', 'entry'].includes(k));
+    if (extra.length > 0) throw new Error(`unexpected member ${extra[0]}`);
+    if (canonicalize(record) !== text) throw new Error('not in canonical form (RFC 8785)');
+    const entry = parseEntry(record.entry, `record ${seq} entry`);
+    payload = entry.payload;
+    signature = entry.signature;
+  } catch (e) {
+    fail({ check: 'leaf', seq, message: `the leaf is not a valid record: ${(e as Error).message}` });
+    return;
+  }
+  if (record.seq !== seq) {
+    fail({ check: 'leaf-seq', seq, expected: `seq ${seq}`, found: `seq ${String(record.seq)}`, message: `the record stored at seq ${seq} says it is seq ${String(record.seq)} (records moved or swapped)` });
+  }
+  const recordedAt = typeof record.recordedAt === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(record.recordedAt) ? parseTimestamp(record.recordedAt) : undefined;
+  if (recordedAt === undefined) {
+    fail({ check: 'recorded-at', seq, found: String(record.recordedAt), message: 'recordedAt is not a UTC time with milliseconds' });
+  } else {
+    if (recordedAt < previousRecordedAt) {
+      fail({ check: 'recorded-at', seq, expected: `≥ ${new Date(previousRecordedAt).toISOString()}`, found: record.recordedAt as string, message: 'recordedAt goes back in time (the ledger never records out of order)' });
+    }
+    setRecordedAt(Math.max(previousRecordedAt, recordedAt));
+  }
+
+  // Index columns: lookups (receipts by leaf hash, resubmissions by (signer, id)) go through them.
+  const payloadJcs = canonicalize(payload);
+  const columns: Array<[string, unknown, unknown]> = [
+    ['signer', row.signer, payload.signer],
+    ['entry_id', row.entry_id, payload.id],
+    ['type', row.type, payload.type],
+    ['payload_hash', hex(row.payload_hash), toHex(sha256(utf8(payloadJcs)))],
+    ['leaf_key', row.leaf_key, leafHash?.length === 32 ? leafKeyOf(leafHash) : null],
+    ['entry_key', row.entry_key, entryKeyOf(payload.signer, payload.id)],
+  ];
+  for (const [name, found, expected] of columns) {
+    if (found !== expected) fail({ check: 'columns', seq, key: name, expected: show(expected), found: show(found), message: `column ${name} does not match the leaf` });
+  }
+
+  // Signature with the key valid at this seq, from the registry replayed so far.
+  let publicKey: Uint8Array | undefined;
+  if (seq === 0 || payload.type === 'ledger.genesis') {
+    if (seq !== 0 || payload.type !== 'ledger.genesis') {
+      fail({ check: 'genesis', seq, message: seq === 0 ? `record 0 is a ${payload.type} entry, not ledger.genesis` : 'a ledger.genesis entry after seq 0' });
+    }
+    if (payload.type === 'ledger.genesis') {
+      try {
+        publicKey = fromBase64Url(payload.ledgerPublicKey);
+        const named = parseVerifierKey(payload.ledgerKey);
+        if (named.name !== payload.origin || !equalBytes(named.publicKey, publicKey)) throw new Error('ledgerKey does not match origin and ledgerPublicKey');
+        if (keyIdOf(publicKey) !== signature.kid) throw new Error(`kid ${signature.kid} is not the ledger key's`);
+      } catch (e) {
+        fail({ check: 'genesis', seq, message: `the genesis entry is inconsistent: ${(e as Error).message}` });
+        publicKey = undefined;
+      }
+    }
+  } else if (payload.signer === LEDGER_SIGNER) {
+    fail({ check: 'signature', seq, message: 'the ledger key signs only the genesis entry and checkpoints' });
+  } else {
+    try {
+      publicKey = signingKeyFor(registry.view, payload.signer, signature.kid, seq).publicKey;
+    } catch (e) {
+      fail({ check: 'signature', seq, message: `${isLedgerError(e) ? `${e.code}: ` : ''}${(e as Error).message}` });
+    }
+  }
+  if (publicKey !== undefined) {
+    try {
+      verifyEntrySignature(signingMessageFromCanonical(payloadJcs), signature, publicKey, ed);
+    } catch (e) {
+      fail({ check: 'signature', seq, message: `the entry's signature does not verify with ${payload.signer}'s key ${signature.kid}: ${(e as Error).message}` });
+    }
+  }
+  try {
+    registry.apply(registryEffects(registry.view, payload, seq));
+  } catch (e) {
+    fail({ check: 'registry', seq, message: `the registry entry does not replay: ${isLedgerError(e) ? `${e.code}: ` : ''}${(e as Error).message}` });
+  }
+}
+
+/** The same entry twice (a replay) or the same leaf twice: the columns were checked against the leaves. */
+function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): void {
+  const entries = raw.prepare('SELECT signer, entry_id, GROUP_CONCAT(seq) AS seqs FROM records GROUP BY signer, entry_id HAVING COUNT(*) > 1 LIMIT 100').all() as Array<{ signer: string; entry_id: string; seqs: string }>;
+  const sorted = (seqs: string) => seqs.split(',').map(Number).sort((a, b) => a - b);
+  for (const d of entries) {
+    const seqs = sorted(d.seqs);
+    fail({ check: 'duplicate', seq: seqs[1]!, key: `signer=${d.signer}, id=${d.entry_id}`, found: `seqs ${seqs.join(',')}`, message: `entry "${d.entry_id}" of ${d.signer} appears more than once (seqs ${seqs.join(',')}): a replayed entry` });
+  }
+  const leaves = raw.prepare('SELECT leaf_hash, GROUP_CONCAT(seq) AS seqs FROM records GROUP BY leaf_hash HAVING COUNT(*) > 1 LIMIT 100').all() as Array<{ leaf_hash: unknown; seqs: string }>;
+  for (const d of leaves) {
+    const seqs = sorted(d.seqs);
+    fail({ check: 'duplicate', seq: seqs[1]!, key: `leaf_hash=${hex(d.leaf_hash)}`, found: `seqs ${seqs.join(',')}`, message: `the same leaf hash is stored at seqs ${seqs.join(',')}` });
+  }
+}
+
+/**
+ * Derived tables against a rebuild from the log: the live rows are set aside in temporary tables,
+ * the snapshot is rebuilt by `rebuildDerived` (the one definition of what the tables should be),
+ * and the two are compared in SQL, so a log of millions of rows needs no memory for it.
+ */
+function compareDerived(
+  raw: Database.Database,
+  store: LedgerStore,
+  fail: (f: DbFailure) => void,
+  progress: (phase: DbVerifyPhase, done: number, total: number) => void,
+): void {
+  for (const t of DERIVED_TABLES) raw.exec(`CREATE TEMP TABLE "live_${t}" AS SELECT * FROM main."${t}"`);
+  try {
+    rebuildDerived(store, (done, total) => progress('rebuild', done, total));
+  } catch (e) {
+    const seq = isLedgerError(e) && typeof e.details?.['seq'] === 'number' ? (e.details['seq'] as number) : undefined;
+    fail({ check: 'replay', ...(seq === undefined ? {} : { seq }), message: `${(e as Error).message}; the derived tables were not compared` });
+    return;
+  }
+  DERIVED_TABLES.forEach((t, i) => {
+    const info = raw.prepare(`PRAGMA main.table_info("${t}")`).all() as Array<{ name: string; pk: number }>;
+    const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+    const keyOf = (r: Record<string, unknown>) => pk.map((c) => `${c}=${r[c] instanceof Uint8Array ? toHex(r[c] as Uint8Array) : String(r[c])}`).join(', ');
+    const live = raw.prepare(`SELECT * FROM temp."live_${t}" EXCEPT SELECT * FROM main."${t}" LIMIT 101`).all() as Array<Record<string, unknown>>;
+    const rebuilt = raw.prepare(`SELECT * FROM main."${t}" EXCEPT SELECT * FROM temp."live_${t}" LIMIT 101`).all() as Array<Record<string, unknown>>;
+    const rebuiltByKey = new Map(rebuilt.map((r) => [keyOf(r), r]));
+    for (const found of live) {
+      const k = keyOf(found);
+      const expected = rebuiltByKey.get(k);
+      rebuiltByKey.delete(k);
+      if (expected === undefined) {
+        fail({ check: 'projection', table: t, key: k, found: rowText(found), expected: 'no row', message: `${t} has a row the log does not produce` });
+      } else {
+        const cols = info.map((c) => c.name).filter((c) => !sameValue(found[c], expected[c]));
+        fail({
+          check: 'projection', table: t, key: k,
+          expected: cols.map((c) => `${c}=${show(expected[c])}`).join(', '),
+          found: cols.map((c) => `${c}=${show(found[c])}`).join(', '),
+          message: `${t} row differs from the rebuild from the log in ${cols.join(', ')}`,
+        });
+      }
+    }
+    for (const [k, expected] of rebuiltByKey) {
+      fail({ check: 'projection', table: t, key: k, expected: rowText(expected), found: 'no row', message: `${t} lacks a row the log produces` });
+    }
+    progress('projections', i + 1, DERIVED_TABLES.length);
+  });
+}
+
+const rowText = (r: Record<string, unknown>) => Object.entries(r).map(([c, v]) => `${c}=${show(v)}`).join(', ');
+const sameValue = (a: unknown, b: unknown) => (a instanceof Uint8Array && b instanceof Uint8Array ? equalBytes(a, b) : a === b);
+
+/** One line per failure, for people. */
+export function formatDbFailure(f: DbFailure): string {
+  const where = [f.seq === undefined ? undefined : `seq ${f.seq}`, f.table === undefined ? undefined : f.table, f.key].filter((x) => x !== undefined).join(' ');
+  const diff = f.expected !== undefined || f.found !== undefined ? ` (expected ${f.expected ?? '-'}; found ${f.found ?? '-'})` : '';
+  return `${f.check}${where === '' ? '' : ` [${where}]`}: ${f.message}${diff}`;
+}
+
+/** The report for people: a verdict line, then one line per failure kept. */
+export function formatDbReport(r: DbVerifyReport): string {
+  const key = r.ledgerKey === null ? 'no ledger key' : `ledger key ${r.ledgerKey}, ${r.keySource === 'pinned' ? 'pinned key' : 'key from the genesis entry: pin it with --key'}`;
+  const facts = `${r.records} records, ${r.checkpoints} checkpoints (${key})`;
+  if (r.ok) return `OK: ${r.file}: ${facts}; every check passed: ${r.checks.join(', ')}`;
+  const total = Object.values(r.counts).reduce((a, b) => a + (b ?? 0), 0);
+  const lines = [`FAILED: ${total} problem${total === 1 ? '' : 's'} in ${r.file}: ${facts}`, ...r.failures.map((f) => `  ${formatDbFailure(f)}`)];
+  for (const [check, n] of Object.entries(r.counts)) {
+    const shown = r.failures.filter((f) => f.check === check).length;
+    if (n !== undefined && n > shown) lines.push(`  ... and ${n - shown} more ${check} problems (all are counted above; --json lists those kept)`);
+  }
+  return lines.join('\n');
+}
