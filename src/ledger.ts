@@ -38,6 +38,7 @@ import { formatVerifierKey, parseVerifierKey } from './core/note.js';
 import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerRecord } from './core/record.js';
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
 import { domainEffects, parseCustomerHolder } from './domain/rules.js';
+import { canonicalCode } from './core/codes.js';
 import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
 import { downstream, history, pactFootprint, requireCode, upstream, type TraceReader } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
@@ -505,11 +506,19 @@ export function openLedger(options: LedgerOptions) {
       answers.clear();
       answersAt = head.size;
     }
-    const key = `${kind}\u0000${code}`;
+    // By canonical code (any spelling finds the answer); a bounded number, since one answer about
+    // a thousand-ancestor product is megabytes. An invalid code fails in compute() with its reason.
+    let canonical: string;
+    try {
+      canonical = canonicalCode(code);
+    } catch {
+      return store.readTransaction(compute);
+    }
+    const key = `${kind}\u0000${canonical}`;
     let v = answers.get(key) as T | undefined;
     if (v === undefined) {
-      v = compute();
-      if (answers.size >= 2000) answers.delete(answers.keys().next().value!);
+      v = store.readTransaction(compute);
+      if (answers.size >= 256) answers.delete(answers.keys().next().value!);
       answers.set(key, v);
     }
     return v;

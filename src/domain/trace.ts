@@ -363,14 +363,15 @@ export function downstream(reader: TraceReader, code: string) {
   const depth = depths(root.code, byFrom, (e) => e.to);
   const codes = [...depth.keys()];
   const objects = new Map(reader.objects(codes).map((o) => [o.code, o]));
-  const touches = reader.touchesFor(codes);
+  const touches = reader.touchesFor(codes, ['tracked', 'delivered', 'returned', 'recalled']);
   const touchesByCode = groupBy(touches, (t) => t.code);
   const holdings = reader.holdingsOf(codes);
   const unitOf = (c: string) => objects.get(c)?.unit ?? '';
+  const holdingsByCode = groupBy(holdings, (h) => h.code);
   // Goods packed in a pallet are held by whoever holds the pallet (transitively).
   const packedIn = groupBy(edges.filter((e) => e.kind === 'packed' && e.quantity > 0), (e) => e.from);
   const holdersOf = (c: string, seen = new Set<string>()): Array<{ holder: string | null; customer: string | null; deliveredBy?: string; name: string; quantity: { value: number; unit: string }; packedIn?: string }> => [
-    ...holdings.filter((h) => h.code === c).map((h) => {
+    ...(holdingsByCode.get(c) ?? []).map((h) => {
       const customer = parseCustomerHolder(h.holder);
       return {
         holder: customer === undefined ? h.holder : null,
@@ -387,7 +388,10 @@ export function downstream(reader: TraceReader, code: string) {
 
   // Shipments of any derived object (or of a container holding one), with their timelines.
   const tracks = groupBy(
-    touches.filter((t) => t.role === 'tracked' && t.retractedBy === null).filter((t, i, all) => all.findIndex((x) => x.seq === t.seq) === i),
+    (() => {
+      const seen = new Set<number>();
+      return touches.filter((t) => t.role === 'tracked' && t.retractedBy === null && !seen.has(t.seq) && (seen.add(t.seq), true));
+    })(),
     (t) => (reader.payloadAt(t.seq) as P<'track'>).shipment ?? '',
   );
   const discrepancies: Array<Record<string, unknown>> = [];

@@ -74,6 +74,8 @@ export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   meta(key: string): string | undefined;
 
   transaction<T>(fn: () => T): T;
+  /** Run reads in one read transaction (a consistent snapshot, and cheaper statements). */
+  readTransaction<T>(fn: () => T): T;
   savepoint<T>(fn: () => T): T;
   insertRecord(record: NewRecord): void;
   insertNodes(nodes: readonly MerkleNode[]): void;
