@@ -1,14 +1,21 @@
 // Benchmark runner: `npm run bench` (= npm run build && node --expose-gc bench/run.js).
 //
 //   node --expose-gc bench/run.js [--quick] [--only verify,naiveServer,...] [--skip-ledger]
+//                                 [--skip-trace | --trace-only] [--skip-resolver] [--skip-audit]
 //                                 [--out bench/RESULTS.md] [--json bench/out/results.json]
 //                                 [--repeat N] [--no-write] [--strict]
 //
 // 1. runs the baselines of bench/baselines.js (same run, same machine; ~30 s in all),
 // 2. runs the ledger measurements of bench/ledger.js (`ledgerTargets(ctx)`),
-// 3. judges each TARGET below against its baseline, prints tables, and rewrites the marked
+// 3. runs the traceability measurements of bench/trace.js (`traceTargets(ctx)`, issue 3) on a
+//    generated 1,000,000-entry ledger cached in bench/out/ (TRACE_BENCH_ENTRIES=N for another
+//    size; the first run generates it, ~10 min),
+// 4. judges each TARGET below against its baseline, prints tables, and rewrites the marked
 //    sections of bench/RESULTS.md (text outside the <!-- bench:...--> markers is kept) and
 //    bench/out/results.json (raw figures; bench/out/ is git-ignored).
+//
+// --trace-only (what `node --expose-gc bench/trace.js` does) runs step 3 alone and rewrites only
+// the trace section of RESULTS.md (and bench/out/trace-results.json).
 //
 // Adding a ledger target: in bench/ledger.js, measure it and return an object
 //   { id: '<one of the TARGETS ids>', opsPerSec, p99Ms?, meanMs?, ...anything else to keep }
@@ -21,7 +28,8 @@
 // the run section records.
 //
 // Exit code: 0, or 1 with --strict when any target failed or was not measured; 2 on a crash or
-// when the run exceeded BENCH_TIMEOUT_S (default 900 s; the baselines alone take well under 3 min).
+// when the run exceeded BENCH_TIMEOUT_S (default 900 s, plus 300 s for the trace part, or 2,400 s
+// when its ledger has to be generated first; the baselines alone take well under 3 min).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,18 +39,27 @@ import { parseArgs } from 'node:util';
 import * as lib from './lib.js';
 import { BASELINES } from './baselines.js';
 import { ledgerTargets } from './ledger.js';
+import { cachedLedger, traceEntries, traceTargets, FULL_ENTRIES } from './trace.js';
+import { resolverBench } from './resolver.js';
+import { browserBench } from './browser.js';
+import { auditTargets } from './audit.js';
 
 const { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, machine, updateMarkdownSection, gc } = lib;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..');
 
 /**
- * The targets of issue 2. Fields:
- *   id        what bench/ledger.js returns as `id`
+ * The targets of issues 2 and 3. Fields:
+ *   id        what bench/ledger.js or bench/trace.js returns as `id`
  *   title     shown in the tables
- *   baseline  id of the baseline it is compared to (bench/baselines.js), or null
+ *   baseline  id of the baseline it is compared to (bench/baselines.js, or another measured
+ *             result of the same run, e.g. coreIngest), or null
  *   minRatio  pass needs opsPerSec ≥ minRatio × baseline.opsPerSec
  *   maxP99Ms  pass also needs p99Ms ≤ this (latency targets, per request or per proof)
+ *   maxP50Ms  pass also needs the median p50Ms ≤ this
+ *   minEntries  pass also needs the measurement to be made on a ledger of at least this many entries
+ *   check     (measured) => reason it does not count, or null
+ *   section   'trace': written to the trace section of RESULTS.md (issue 3), else to Targets
  */
 const TARGETS = [
   {
@@ -76,11 +93,90 @@ const TARGETS = [
     baseline: null,
     maxP99Ms: 1,
   },
+  // Issue 3 (bench/trace.js)
+  {
+    id: 'traceUpstream',
+    section: 'trace',
+    title: 'Upstream trace of a finished product with ≥ 1,000 ancestors, 1,000,000-entry ledger',
+    baseline: null,
+    maxP50Ms: 20,
+    minEntries: FULL_ENTRIES,
+    check: (m) => (m.ancestors >= 1000 ? null : `only ${m.ancestors} ancestors`),
+  },
+  {
+    id: 'traceDownstream',
+    section: 'trace',
+    title: 'Downstream recall impact of a raw-material lot, 1,000,000-entry ledger',
+    baseline: null,
+    maxP50Ms: 50,
+    minEntries: FULL_ENTRIES,
+  },
+  {
+    id: 'traceFootprint',
+    section: 'trace',
+    title: 'Footprint roll-up (PACT) of that finished product, 1,000,000-entry ledger',
+    baseline: null,
+    maxP50Ms: 20,
+    minEntries: FULL_ENTRIES,
+  },
+  // Issue 4 (bench/resolver.js, bench/browser.js)
+  {
+    id: 'resolverJson',
+    title: 'Resolver JSON (Accept: application/json) on the demo window lot, 32 connections, req/s',
+    baseline: null,
+    minOpsPerSec: 5000,
+  },
+  {
+    id: 'resolverHtml',
+    title: 'Resolver HTML (the customer page) on the demo window lot, 32 connections, req/s',
+    baseline: null,
+    minOpsPerSec: 3000,
+  },
+  {
+    id: 'browserVerify',
+    title: 'In-browser verification of a 208-entry provenance (Chromium, phone viewport), first visit',
+    baseline: null,
+    maxP50Ms: 1000,
+    check: (m) => (m.entries >= 200 ? null : `only ${m.entries} entries`),
+  },
+  // Issue 5 (bench/audit.js) on the 1,000,000-entry ledger of bench/trace.js
+  {
+    id: 'auditExportFull',
+    title: 'Full export (NDJSON bundle to a file), records/s',
+    baseline: null,
+    minOpsPerSec: 50000,
+  },
+  {
+    id: 'auditVerifyFull',
+    title: 'Full-bundle verification (both cores), records/s',
+    baseline: 'auditVerifyBaseline',
+    minRatio: 0.8,
+    minOpsPerSec: 12000,
+  },
+  {
+    id: 'auditExportScoped',
+    title: 'Scoped export of one product from the 1,000,000-entry ledger',
+    baseline: null,
+    maxP50Ms: 1000,
+  },
+  {
+    id: 'auditVerifyScoped',
+    title: 'Verification of that scoped bundle',
+    baseline: null,
+    maxP50Ms: 1000,
+  },
+  {
+    id: 'domainIngest',
+    section: 'trace',
+    title: 'Ingest of domain entries, in-process (batches of 100, 4 submitters, durable), entries/s',
+    baseline: 'coreIngest',
+    minRatio: 0.8,
+  },
 ];
 
 /** Judges one target: { target, measured, baseline, ratio, pass, status, detail }. */
-function judge(target, measured, baselines) {
-  const base = target.baseline ? baselines.get(target.baseline) : null;
+function judge(target, measured, baselines, measuredById = new Map()) {
+  const base = target.baseline ? (baselines.get(target.baseline) ?? measuredById.get(target.baseline)) : null;
   const out = { target, measured, baseline: base, ratio: null, pass: false, status: '', detail: '' };
   if (!measured) return { ...out, status: 'not measured' };
   if (measured.blocked) return { ...out, status: 'blocked', detail: measured.blocked };
@@ -101,6 +197,25 @@ function judge(target, measured, baselines) {
     pass &&= ok;
     why.push(`p99 ${fmtMs(p99)} (need ≤ ${target.maxP99Ms} ms)`);
   }
+  if (target.minOpsPerSec != null) {
+    pass &&= measured.opsPerSec >= target.minOpsPerSec;
+    why.push(`${fmtRate(measured.opsPerSec)} (need ≥ ${fmtRate(target.minOpsPerSec)})`);
+  }
+  if (target.maxP50Ms != null) {
+    const p50 = measured.p50Ms;
+    pass &&= typeof p50 === 'number' && p50 <= target.maxP50Ms;
+    why.push(`median ${fmtMs(p50)} (need ≤ ${target.maxP50Ms} ms)`);
+  }
+  const invalid = [];
+  if (target.minEntries != null && !(measured.entries >= target.minEntries)) {
+    invalid.push(`measured on ${Number(measured.entries).toLocaleString('en-US')} entries, not ${target.minEntries.toLocaleString('en-US')}`);
+  }
+  const reason = target.check?.(measured);
+  if (reason) invalid.push(reason);
+  if (invalid.length > 0) {
+    // The figures are shown, but they do not answer the target as written.
+    return { ...out, pass: false, status: `${pass ? 'PASS' : 'FAIL'} (${invalid.join('; ')})`, detail: why.join('; ') };
+  }
   return { ...out, pass, status: pass ? 'PASS' : 'FAIL', detail: why.join('; ') };
 }
 
@@ -111,15 +226,23 @@ const { values: opts } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     'skip-ledger': { type: 'boolean', default: false },
+    'skip-trace': { type: 'boolean', default: false },
+    'trace-only': { type: 'boolean', default: false },
+    'skip-resolver': { type: 'boolean', default: false },
+    'skip-audit': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(HERE, 'RESULTS.md') },
-    json: { type: 'string', default: path.join(HERE, 'out', 'results.json') },
+    json: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     strict: { type: 'boolean', default: false },
     repeat: { type: 'string', default: process.env.BENCH_REPEAT || '1' },
   },
 });
 
-const timeoutS = Number(process.env.BENCH_TIMEOUT_S || 900);
+const traceOnly = opts['trace-only'];
+const runTrace = traceOnly || !opts['skip-trace'];
+if (!opts.json) opts.json = path.join(HERE, 'out', traceOnly ? 'trace-results.json' : 'results.json');
+const traceAllowanceS = runTrace ? (cachedLedger(traceEntries()) ? 300 : 2400) : 0;
+const timeoutS = Number(process.env.BENCH_TIMEOUT_S || (traceOnly ? 0 : 900) + traceAllowanceS);
 const watchdog = setTimeout(() => {
   console.error(`bench: exceeded BENCH_TIMEOUT_S=${timeoutS} s, aborting (children are killed on exit)`);
   process.exit(2);
@@ -162,11 +285,42 @@ function baselineFigure(b) {
 function measuredFigure(m) {
   if (!m) return '–';
   if (m.blocked) return 'blocked';
+  if (m.p50Ms != null) return [`median ${fmtMs(m.p50Ms)}`, m.p95Ms != null ? `p95 ${fmtMs(m.p95Ms)}` : null].filter(Boolean).join(', ');
   const parts = [];
   if (m.opsPerSec != null) parts.push(fmtRate(m.opsPerSec, ` ${m.unit ?? '/s'}`));
   if (m.p99Ms != null) parts.push(`p99 ${fmtMs(m.p99Ms)}`);
   if (m.meanMs != null) parts.push(`mean ${fmtMs(m.meanMs)}`);
   return parts.join(', ') || '–';
+}
+
+/** The trace section of RESULTS.md (issue 3): what was measured on what, the verdicts, the method. */
+function traceSectionMd({ verdicts, measured, info, error, targetsTable, started, cmd, loadStart, loadEnd, m, totalSeconds }) {
+  const lines = ['## Traceability targets (issue 3)', ''];
+  const load = (l) => l.map((x) => x.toFixed(2)).join(' / ');
+  lines.push(
+    `- Run: ${started.toISOString()}, commit ${describeCommit() ?? 'unknown'}, \`${process.env.npm_lifecycle_event === 'bench' ? 'npm run bench → ' : ''}${cmd}\`; ${m.cpu}, ${m.cores} cores; load average ${load(loadStart)} before, ${load(loadEnd)} after${loadStart[0] > 0.5 ? ' (busy before the run: figures may be low)' : ''}; trace part ${info?.seconds?.toFixed(0) ?? '–'} s of ${totalSeconds.toFixed(0)} s`,
+  );
+  if (info) {
+    const g = info.meta;
+    const counts = Object.entries(g.counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ');
+    const w = g.world;
+    lines.push(
+      `- Ledger: ${info.entries.toLocaleString('en-US')} entries from \`bench/trace.js\` (generator version ${g.version}), ${info.cached ? `reused from bench/out/ (generated ${g.generatedAt} ` : `generated in this run (`}in ${g.generationSeconds.toFixed(0)} s: ${Math.round((info.entries - 1) / g.generationSeconds).toLocaleString('en-US')} entries/s signed and submitted in ${g.batches.toLocaleString('en-US')} batches), database ${lib.fmtBytes(info.dbBytes)}`,
+      `- Cluster: ${Object.values(w).reduce((a, b) => a + b, 0)} participants (${w.suppliers} suppliers, ${w.manufacturers} manufacturers, ${w.labs} labs, ${w.carriers} carriers, ${w.distributors} distributors) plus the operator; entries: registrations ${Object.values(w).reduce((a, b) => a + b, 0)}, ${counts}`,
+      `- Queried: flagship family f${g.targets.family} (of ${g.flagships.length} flagships: ${g.flagships.map((f) => `f${f.family} ${f.lots.toLocaleString('en-US')} lots`).join(', ')}): finished product \`${g.targets.finished.code}\` and raw-material lot \`${g.targets.raw.code}\` (the generator counted ${g.targets.finished.ancestors.toLocaleString('en-US')} ancestors and ${g.targets.raw.derived.toLocaleString('en-US')} derived lots, ${g.targets.raw.finished} of them finished products)`,
+    );
+  }
+  lines.push('', targetsTable(verdicts));
+  const extra = measured.filter((x) => !TARGETS.some((t) => t.id === x.id));
+  if (extra.length) lines.push('', 'Other figures:', '', markdownTable(['id', 'figure', 'details'], extra.map((x) => [x.id, measuredFigure(x), x.details ?? ''])));
+  const detailed = measured.filter((x) => TARGETS.some((t) => t.id === x.id) && x.details);
+  if (detailed.length) lines.push('', 'Details:', '', ...detailed.map((x) => `- ${x.id}: ${x.details}`));
+  if (error) lines.push('', `bench/trace.js failed: \`${error.split('\n')[0]}\``);
+  lines.push(
+    '',
+    'Method: query latencies are wall-clock (performance.now()) around `await ledger.upstream(code)` / `downstream(code)` / `footprint(code)` in-process on the cached ledger. The ledger keeps answers until the log grows, so every timed call goes to a fresh `openLedger` over the same open store (opening not timed): the answer is computed each time, with SQLite\'s page cache and the store\'s payload cache warm after 5 warm-up calls, as on a service that keeps ingesting; the answer-cache hit, the first call and the main thread\'s CPU time per call (from /proc, so it leaves out time spent waiting for a core while other jobs run on this 2-core machine) are in the details. The JSON result is not serialised inside the timing. The ingest comparison runs the same harness twice, on fresh ledgers with 16 signers each: pre-signed `participant.key.add` entries (core) and pre-signed domain entries (transform, inspect, ship, receive), 4 concurrent in-process submitters of 100-entry batches, each awaited until durable (fsync), signatures checked inline; the ratio is domain ÷ core.',
+  );
+  return lines.join('\n');
 }
 
 async function main() {
@@ -184,7 +338,7 @@ async function main() {
   // ---- baselines
   const baselines = new Map();
   for (const b of BASELINES) {
-    if (only && !only.has(b.id)) continue;
+    if (traceOnly || (only && !only.has(b.id))) continue;
     log(`baseline ${b.id} ...`);
     const bt = lib.now();
     const defaults = { verify: 3, sqliteInsert: 3, naiveServer: 5, hypercore: 3, fdatasync: 2, sqliteSingleCommit: 2 };
@@ -214,7 +368,7 @@ async function main() {
   // ---- ledger measurements (bench/ledger.js)
   let measured = [];
   let ledgerError = null;
-  if (!opts['skip-ledger']) {
+  if (!opts['skip-ledger'] && !traceOnly) {
     log('ledger targets ...');
     try {
       measured = (await ledgerTargets({ baselines, lib, quick: opts.quick, log, root: ROOT })) ?? [];
@@ -223,16 +377,70 @@ async function main() {
       log(`ledger targets failed: ${ledgerError}`);
     }
   }
+  // ---- traceability measurements (bench/trace.js)
+  let traceInfo = null;
+  let traceError = null;
+  if (runTrace) {
+    log('trace targets ...');
+    try {
+      const r = await traceTargets({ lib, quick: opts.quick, log, root: ROOT });
+      measured.push(...r.results.map((x) => ({ ...x, section: 'trace' })));
+      traceInfo = r.info;
+    } catch (e) {
+      traceError = e?.stack ?? String(e);
+      log(`trace targets failed: ${traceError}`);
+    }
+  }
+  // ---- resolver, customer page and audit measurements (issues 4 and 5)
+  if (!traceOnly && !opts['skip-resolver']) {
+    log('resolver targets ...');
+    try {
+      const r = await resolverBench({ seconds: opts.quick ? 2 : 5 });
+      for (const [id, kind] of [['resolverJson', 'json'], ['resolverHtml', 'html']]) {
+        const x = r[kind];
+        measured.push({
+          id, opsPerSec: x.okPerSec, p50Ms: x.latencyMs.p50, p99Ms: x.latencyMs.p99,
+          details: `GET ${x.url} (${kind === 'json' ? 'Accept: application/json' : 'Accept: text/html'}), 32 connections, ${x.seconds.toFixed(1)} s after a 1 s warm-up: ${x.ok} × 2xx, non-2xx ${x.non2xx}, errors ${x.errors}, p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms; ${x.bytes} bytes per answer; the server (bench/resolver-server.js, demo loaded through the API) in its own process, autocannon in the runner`,
+        });
+      }
+    } catch (e) {
+      log(`resolver targets failed: ${e?.stack ?? e}`);
+      measured.push({ id: 'resolverJson', blocked: `failed: ${e?.message ?? e}` }, { id: 'resolverHtml', blocked: `failed: ${e?.message ?? e}` });
+    }
+    try {
+      const b = await browserBench({ loads: opts.quick ? 3 : 7 });
+      measured.push(b.skipped ? { id: 'browserVerify', blocked: b.skipped } : {
+        id: 'browserVerify', opsPerSec: 1000 / b.medianMs, p50Ms: b.medianMs, entries: b.entries,
+        details: `Chromium ${b.chromium}, ${b.runs.length} first visits (fresh contexts) of a page citing ${b.entries} entries: verification ${b.runs.map((r) => r.verifyMs).join(' / ')} ms (median ${b.medianMs}, max ${b.maxMs}); from script start to verdict incl. the evidence fetch ${b.runs.map((r) => r.totalMs).join(' / ')} ms; all green: ${b.allOk}`,
+      });
+    } catch (e) {
+      measured.push({ id: 'browserVerify', blocked: `failed: ${e?.message ?? e}` });
+    }
+  }
+  if (!traceOnly && !opts['skip-audit']) {
+    log('audit targets ...');
+    try {
+      const a = await auditTargets({ quick: opts.quick, log });
+      measured.push(...a.results);
+    } catch (e) {
+      log(`audit targets failed: ${e?.stack ?? e}`);
+    }
+  }
+
   const byId = new Map(measured.map((x) => [x.id, x]));
-  const verdicts = TARGETS.map((t) => judge(t, byId.get(t.id), baselines));
+  const active = TARGETS.filter((t) => (t.section === 'trace' ? runTrace : !traceOnly));
+  const verdicts = active.map((t) => judge(t, byId.get(t.id), baselines, byId));
   const extra = measured.filter((x) => !TARGETS.some((t) => t.id === x.id));
+  const isTrace = (x) => (x.target ?? x).section === 'trace';
   const totalSeconds = lib.nsToMs(lib.now() - t0) / 1000;
   const loadEnd = os.loadavg();
 
   // ---- terminal output
   const bRows = [...baselines.values()].map((b) => [b.id + (b.informational ? ' (info)' : ''), baselineFigure(b), b.name]);
-  console.log('\nBaselines');
-  console.log(textTable(['id', 'figure', 'what'], bRows));
+  if (bRows.length) {
+    console.log('\nBaselines');
+    console.log(textTable(['id', 'figure', 'what'], bRows));
+  }
   console.log('\nTargets');
   console.log(
     textTable(
@@ -244,6 +452,7 @@ async function main() {
     console.log('\nOther ledger figures');
     console.log(textTable(['id', 'figure'], extra.map((x) => [x.id, measuredFigure(x)])));
   }
+  for (const x of measured.filter((y) => y.section === 'trace' && y.details)) console.log(`${x.id}: ${x.details}`);
   console.log(`\nbaselines ${baselineSeconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s`);
 
   // ---- files
@@ -284,35 +493,50 @@ async function main() {
       ]),
     );
 
-    const targetsMd = markdownTable(
-      ['target', 'measured', 'baseline (same run)', 'ratio', 'requirement', 'result'],
-      verdicts.map((v) => [
-        v.target.title,
-        measuredFigure(v.measured),
-        v.baseline ? baselineFigure(v.baseline) : '–',
-        v.ratio != null ? fmtRatio(v.ratio) : '–',
-        [v.target.minRatio != null ? `≥ ${v.target.minRatio}× ${v.target.baseline}` : null, v.target.maxP99Ms != null ? `p99 ≤ ${v.target.maxP99Ms} ms` : null].filter(Boolean).join(', '),
-        v.status === 'PASS' || v.status === 'FAIL' ? `**${v.status}**` : v.status + (v.detail ? `: ${v.detail.split('\n')[0]}` : ''),
-      ]),
-    );
-    const extraMd = extra.length ? `\n\nOther ledger figures:\n\n${markdownTable(['id', 'figure'], extra.map((x) => [x.id, measuredFigure(x)]))}` : '';
+    const targetsTable = (vs) =>
+      markdownTable(
+        ['target', 'measured', 'baseline (same run)', 'ratio', 'requirement', 'result'],
+        vs.map((v) => [
+          v.target.title,
+          measuredFigure(v.measured),
+          v.baseline ? baselineFigure(v.baseline) : '–',
+          v.ratio != null ? fmtRatio(v.ratio) : '–',
+          [
+            v.target.minRatio != null ? `≥ ${v.target.minRatio}× ${v.target.baseline}` : null,
+            v.target.maxP99Ms != null ? `p99 ≤ ${v.target.maxP99Ms} ms` : null,
+            v.target.maxP50Ms != null ? `median ≤ ${v.target.maxP50Ms} ms` : null,
+          ]
+            .filter(Boolean)
+            .join(', '),
+          v.status === 'PASS' || v.status === 'FAIL' ? `**${v.status}**` : v.status + (v.detail ? `: ${v.detail.split('\n')[0]}` : ''),
+        ]),
+      );
+    const targetsMd = targetsTable(verdicts.filter((v) => !isTrace(v)));
+    const mainExtra = extra.filter((x) => !isTrace(x));
+    const extraMd = mainExtra.length ? `\n\nOther ledger figures:\n\n${markdownTable(['id', 'figure'], mainExtra.map((x) => [x.id, measuredFigure(x)]))}` : '';
     const ledgerErrMd = ledgerError ? `\n\nbench/ledger.js failed: \`${ledgerError.split('\n')[0]}\`` : '';
 
     const title = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.js). Sections between `<!-- bench:... -->` markers are rewritten on every run; notes outside them are kept.';
-    updateMarkdownSection(opts.out, 'run', `## Run\n\n${runMd}`, { title });
-    updateMarkdownSection(opts.out, 'baselines', `## Baselines\n\n${baselinesMd}`, { title });
-    updateMarkdownSection(opts.out, 'targets', `## Targets\n\n${targetsMd}${extraMd}${ledgerErrMd}`, { title });
+    if (runTrace) {
+      const traceMd = traceSectionMd({ verdicts: verdicts.filter(isTrace), measured: measured.filter(isTrace), info: traceInfo, error: traceError, targetsTable, started, cmd, loadStart, loadEnd, m, totalSeconds });
+      updateMarkdownSection(opts.out, 'trace', traceMd, { title });
+    }
+    if (!traceOnly) {
+      updateMarkdownSection(opts.out, 'run', `## Run\n\n${runMd}`, { title });
+      updateMarkdownSection(opts.out, 'baselines', `## Baselines\n\n${baselinesMd}`, { title });
+      updateMarkdownSection(opts.out, 'targets', `## Targets\n\n${targetsMd}${extraMd}${ledgerErrMd}`, { title });
 
-    const notesMd = [
-      '## Method notes',
-      '',
-      '- Every ratio is against the baseline measured in this same run, on this machine.',
-      '- verify: `crypto.verify(null, msg, keyObject, sig)` in a loop on the main thread, 256 distinct ~500-byte messages (prefix + JSON of a `ship` payload).',
-      '- naiveServer: `bench/naive-server.js` (node:http, JSON.parse, Ed25519 verify, one autocommit INSERT per request with WAL + synchronous=FULL, i.e. one fsync per request), driven by autocannon with distinct pre-signed entries (never resent); 1 s warm-up then the measured run; the figure counts 2xx responses only.',
-      '- hypercore: `await core.append(block)` one at a time. Hypercore 11 stores in RocksDB with sync=false writes: an append is written to the RocksDB WAL but not fsynced (checked with strace: 0 fsync/fdatasync per append), so it is durable against a process crash, not against power loss. The in-process ledger target requires each append to be durable (fsync), which is more work than this baseline does; `fdatasync` and `sqliteSingleCommit` show the cost of a real fsync per append on this disk.',
-      '- Throughput figures are means over the measured window; latency percentiles come from autocannon (HTTP) or per-call hrtime (in-process).',
-    ].join('\n');
-    updateMarkdownSection(opts.out, 'notes', notesMd, { title });
+      const notesMd = [
+        '## Method notes',
+        '',
+        '- Every ratio is against the baseline measured in this same run, on this machine.',
+        '- verify: `crypto.verify(null, msg, keyObject, sig)` in a loop on the main thread, 256 distinct ~500-byte messages (prefix + JSON of a `ship` payload).',
+        '- naiveServer: `bench/naive-server.js` (node:http, JSON.parse, Ed25519 verify, one autocommit INSERT per request with WAL + synchronous=FULL, i.e. one fsync per request), driven by autocannon with distinct pre-signed entries (never resent); 1 s warm-up then the measured run; the figure counts 2xx responses only.',
+        '- hypercore: `await core.append(block)` one at a time. Hypercore 11 stores in RocksDB with sync=false writes: an append is written to the RocksDB WAL but not fsynced (checked with strace: 0 fsync/fdatasync per append), so it is durable against a process crash, not against power loss. The in-process ledger target requires each append to be durable (fsync), which is more work than this baseline does; `fdatasync` and `sqliteSingleCommit` show the cost of a real fsync per append on this disk.',
+        '- Throughput figures are means over the measured window; latency percentiles come from autocannon (HTTP) or per-call hrtime (in-process).',
+      ].join('\n');
+      updateMarkdownSection(opts.out, 'notes', notesMd, { title });
+    }
 
     fs.mkdirSync(path.dirname(opts.json), { recursive: true });
     const strip = (o) => (o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== 'raw')) : o);
@@ -326,6 +550,8 @@ async function main() {
           targets: verdicts.map((v) => ({ id: v.target.id, status: v.status, ratio: v.ratio, detail: v.detail, measured: strip(v.measured) })),
           other: extra.map(strip),
           ledgerError,
+          trace: traceInfo,
+          traceError,
         },
         null,
         2,
