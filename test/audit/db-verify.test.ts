@@ -1,3 +1,4 @@
+import { cli } from '../cli-runner.js';
 /**
  * `verify --db` (src/audit/db-verify.ts) finds every change made to the SQLite file behind the
  * ledger's back, with plain SQL after dropping the append-only triggers, and names it; the
@@ -7,14 +8,12 @@ import t, { type Test } from 'tap';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import Database from 'better-sqlite3';
 import { utf8 } from '../../src/core/bytes.js';
 import { canonicalize } from '../../src/core/jcs.js';
 import { hashLeaf } from '../../src/core/merkle.js';
 import { chainHash } from '../../src/core/record.js';
 import { formatDbFailure, verifyDatabase, type DbCheck, type DbFailure, type DbVerifyReport } from '../../src/audit/db-verify.js';
-import { main } from '../../src/cli/main.js';
 import { openLedger } from '../../src/ledger.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { makeLedger, ORIGIN } from '../helpers.js';
@@ -303,22 +302,6 @@ t.test('start-up still opens the pristine file', async (t) => {
   await ledger.close();
 });
 
-/** The CLI in-process: console.log and stderr captured. */
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 t.test('trace-ledger verify --db', async (t: Test) => {
   const clean = await cli('verify', '--db', pristine, '--key', ledgerKey);

@@ -1,3 +1,4 @@
+import { cli } from '../cli-runner.js';
 /**
  * Audit bundle export (src/audit/bundle.ts, GET /v1/export, `trace-ledger export`): what a full,
  * scoped and range bundle holds, that every proof in it verifies with the core alone, that it is
@@ -8,7 +9,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { fromBase64, fromHex, toBase64Url } from '../../src/core/bytes.js';
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
 import { signEntry } from '../../src/core/entry.js';
@@ -17,7 +17,6 @@ import { BUNDLE_FORMAT, EXPORT_PAGE, prepareExport, type BundleHeader } from '..
 import { buildApp } from '../../src/http/app.js';
 import type { Ledger } from '../../src/ledger.js';
 import { nodeEd25519 } from '../../src/platform/node-crypto.js';
-import { main } from '../../src/cli/main.js';
 import { serve } from '../../src/cli/serve.js';
 import { makeLedger, party, payloadOf } from '../helpers.js';
 import { A1, B1, F, K, PAL, S, X } from '../trace-chain.js';
@@ -272,31 +271,6 @@ t.test('export is streamed: a page at a time, chunked over HTTP', async (t) => {
 // ---------------------------------------------------------------------------------------------
 // The CLI against a served instance
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The command in-process, capturing console.log and stderr (as test/cli/cli.test.ts does). */
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 t.test('trace-ledger export and verify against a served instance', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'trace-ledger-audit-cli-'));

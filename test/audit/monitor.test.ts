@@ -1,3 +1,4 @@
+import { cli } from '../cli-runner.js';
 /**
  * `trace-ledger monitor` (src/audit/monitor.ts): trust on first use or a pinned key, consistency
  * with the checkpoint kept in the state file, and loud alerts (exit 3) when the ledger shrinks,
@@ -7,13 +8,11 @@ import t from 'tap';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
 import { MONITOR_EXIT, parseMonitorState, runMonitor, type MonitorOutcome } from '../../src/audit/monitor.js';
-import { main } from '../../src/cli/main.js';
 import { buildApp } from '../../src/http/app.js';
 import { openLedger, type Ledger } from '../../src/ledger.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -181,21 +180,6 @@ t.test('cannot check: exit 1, state untouched', async (t) => {
   t.match(await run(join(dir, 'k.json'), appA, { key: 'not a key' }), { status: 'error', exitCode: 1, message: /^--key/ });
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 t.test('trace-ledger monitor (what cron runs)', async (t) => {
   const url = await appA.listen({ port: 0, host: '127.0.0.1' });

@@ -1,3 +1,4 @@
+import { cli } from '../cli-runner.js';
 /**
  * Dispute reports (src/audit/reports.ts, routes in src/http/routes/report-routes.ts, CLI `report`):
  * on the trace chain, a handoff with a discrepancy and the origin of a product made from a lot
@@ -8,7 +9,6 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { fromBase64, fromBase64Url, toHex, utf8 } from '../../src/core/bytes.js';
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
 import { signingMessage, verifyEntrySignature } from '../../src/core/entry.js';
@@ -29,7 +29,6 @@ import {
 } from '../../src/audit/reports.js';
 import { prepareExport } from '../../src/audit/bundle.js';
 import { bundleLines, verifyBundle } from '../../src/audit/verify.js';
-import { main } from '../../src/cli/main.js';
 import { buildApp } from '../../src/http/app.js';
 import { wantsHtml } from '../../src/http/routes/report-routes.js';
 import { makeLedger } from '../helpers.js';
@@ -284,21 +283,6 @@ t.test('content negotiation', async (t) => {
   t.equal(wantsHtml('html', 'application/json'), true);
 });
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 t.test('CLI: report handoff|origin writes a verified report; report verify checks a saved one', async (t) => {
   const app = await buildApp({ ledger });

@@ -1,48 +1,19 @@
+import { cli, type Run } from '../cli-runner.js';
 import t, { type Test } from 'tap';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { nobleEd25519 } from '../../src/core/ed25519.js';
 import { signingMessage, verifyEntrySignature, type Entry } from '../../src/core/entry.js';
 import { keyIdOf } from '../../src/core/keys.js';
 import { formatVerifierKey, parseVerifierKey } from '../../src/core/note.js';
-import { main } from '../../src/cli/main.js';
 import { serve, type RunningServer } from '../../src/cli/serve.js';
 import { openDataDir } from '../../src/cli/setup.js';
 import { readPublicKey } from '../../src/cli/keyfiles.js';
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Run the command in-process and capture what it prints. Only console.log and process.stderr are
- * replaced: tap writes its own output to process.stdout.
- */
-async function cli(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'trace-ledger-cli-'));

@@ -1,3 +1,4 @@
+import { cli } from '../cli-runner.js';
 /**
  * QR codes and label sheets (src/http/qr.ts, src/http/routes/qr-routes.ts) and the `qr` / `labels`
  * commands. Every symbol is read back with an independent decoder (jsQR, on pixels decoded by
@@ -8,7 +9,6 @@ import t, { type Test } from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { format } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
@@ -16,7 +16,6 @@ import { create as createQr, type QRCodeErrorCorrectionLevel } from 'qrcode';
 import { buildApp } from '../../src/http/app.js';
 import { escapeXml, humanReadable, labelSheetSvg, LABELS_PER_SHEET, qrMatrix, qrPng, qrSvg, wrapText } from '../../src/http/qr.js';
 import { parseCode } from '../../src/core/codes.js';
-import { main } from '../../src/cli/main.js';
 import { makeLedger, party, type TestLedger } from '../helpers.js';
 
 // jsqr is CommonJS with `export default` in its types; under NodeNext the function is the module itself.
@@ -388,24 +387,6 @@ t.test('qr.ts: argument checks, escaping, wrapping', async (t) => {
 
 // --- CLI --------------------------------------------------------------------------------------
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const write = process.stderr.write;
-  console.log = (...args: unknown[]) => void out.push(format(...args) + '\n');
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    console.log = log;
-    process.stderr.write = write;
-  }
-}
 
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'trace-ledger-qr-'));
