@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { buildApp } from '../http/app.js';
 import { seedDemo, type DemoHighlights } from './demo.js';
+import { digitalLinkPath, parseCode } from '../core/codes.js';
 import { DEFAULT_ORIGIN, initDataDir, openDataDir } from './setup.js';
 
 export interface ServeOptions {
@@ -99,6 +100,9 @@ export function demoUrls(base: string, h: DemoHighlights): string[] {
   const obj = (code: string, view = '') => `${base}/v1/objects/${encodeURIComponent(code)}${view}`;
   return [
     'Demo supply chain (aluminium windows; try these):',
+    `  a window as a customer sees it (open on a phone-sized window): ${base}${digitalLinkPath(parseCode(h.greenFrameLot))}`,
+    `    its QR label:                 ${obj(h.greenFrameLot, '/qr.svg')}`,
+    `    made from a recalled billet:  ${base}${digitalLinkPath(parseCode(h.recalledFrameLot))}`,
     `  a window, its provenance:       ${obj(h.greenFrameLot, '/upstream')}`,
     `    its carbon footprint (PACT):  ${obj(h.greenFrameLot, '/footprint')}`,
     `  a window made from a recalled billet: ${obj(h.recalledFrameLot, '/upstream')}`,
