@@ -30,7 +30,7 @@ import { keyIdOf } from '../core/keys.js';
 import { hashLeaf, verifyInclusion } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import type { LedgerRecord } from '../core/record.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryView } from '../domain/registry.js';
+import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import type { Payload } from '../domain/schemas.js';
 import type { Ledger } from '../ledger.js';
 
@@ -493,9 +493,7 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
   for (const e of [...report.registry, ...report.statements]) bySeq.set(e.seq, e);
   const seqs = [...bySeq.keys()].sort((a, b) => a - b);
 
-  const participants = new Map<string, ParticipantRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
+  const { view, apply } = memoryRegistry();
   for (const seq of seqs) {
     const e = bySeq.get(seq)!;
     let leafHash: Uint8Array;
@@ -534,14 +532,7 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
       fail({ check: 'signature', seq, message: `${isLedgerError(err) ? `${err.code}: ` : ''}${(err as Error).message}` });
     }
     try {
-      for (const effect of registryEffects(view, payload, seq)) {
-        if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
-        else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
-        else {
-          const k = keys.get(effect.kid);
-          if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
-        }
-      }
+      apply(registryEffects(view, payload, seq));
     } catch (err) {
       fail({ check: 'registry', seq, message: (err as Error).message });
     }

@@ -41,7 +41,7 @@ import { canonicalize, parseJson } from '../core/jcs.js';
 import { verifyConsistency, verifyInclusion } from '../core/merkle.js';
 import { openNote, parseVerifierKey, type VerifierKey } from '../core/note.js';
 import { CHAIN_HASH_START } from '../core/record.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryEffect, type RegistryView } from '../domain/registry.js';
+import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import { parseEntry } from '../domain/schemas.js';
 import type { VerifyItem, VerifyMany } from '../platform/verify-pool.js';
 import { BUNDLE_DIRECTIONS, BUNDLE_FORMAT, type BundleConsistency, type BundleScope } from './bundle.js';
@@ -213,23 +213,6 @@ function openCheckpoint(note: string, key: VerifierKey, ed: Ed25519): Checkpoint
   return parseCheckpointBody(openNote(note, [key], ed).text);
 }
 
-/** The registry as of the line being read, built from the bundle's records with the ledger's rules. */
-function memoryRegistry() {
-  const participants = new Map<string, ParticipantRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
-  const apply = (effects: readonly RegistryEffect[]): void => {
-    for (const effect of effects) {
-      if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
-      else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
-      else {
-        const k = keys.get(effect.kid);
-        if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
-      }
-    }
-  };
-  return { view, apply };
-}
 
 interface PendingSignature {
   readonly line: number;

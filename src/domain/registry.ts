@@ -143,3 +143,25 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
       return [];
   }
 }
+
+/**
+ * The registry held in memory, for verifiers that replay records without a database (bundles,
+ * reports, the browser): `view` answers the rules' reads, `apply` takes their effects.
+ */
+export function memoryRegistry(): { view: RegistryView; apply(effects: readonly RegistryEffect[]): void } {
+  const participants = new Map<string, ParticipantRecord>();
+  const keys = new Map<string, KeyRecord>();
+  return {
+    view: { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) },
+    apply(effects) {
+      for (const effect of effects) {
+        if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
+        else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
+        else {
+          const k = keys.get(effect.kid);
+          if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
+        }
+      }
+    },
+  };
+}

@@ -35,7 +35,7 @@ import { signingMessage, verifyEntrySignature, type Entry } from '../core/entry.
 import { canonicalBytes, parseJson } from '../core/jcs.js';
 import { hashLeaf, verifyInclusion } from '../core/merkle.js';
 import { parseVerifierKey, type VerifierKey } from '../core/note.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryView } from '../domain/registry.js';
+import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import type { Payload } from '../domain/schemas.js';
 import { keyedNobleEd25519 } from './keyed-ed25519.js';
 
@@ -105,21 +105,9 @@ function parseEvidence(text: string): { code: unknown; ledgerKey: unknown; check
 }
 
 /** An in-memory registry built from the evidence, read through the server's own rules. */
-function memoryRegistry() {
-  const participants = new Map<string, ParticipantRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
-  const apply = (payload: Payload, seq: number) => {
-    for (const effect of registryEffects(view, payload, seq)) {
-      if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
-      else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
-      else {
-        const k = keys.get(effect.kid);
-        if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
-      }
-    }
-  };
-  return { view, apply };
+function evidenceRegistry() {
+  const { view, apply } = memoryRegistry();
+  return { view, apply: (payload: Payload, seq: number) => apply(registryEffects(view, payload, seq)) };
 }
 
 /** The leaf hash of one record, checked against the served one and proved into the checkpoint. */
@@ -145,7 +133,7 @@ function checkLeaf(r: EvidenceRecord, cp: Checkpoint): void {
 }
 
 /** The signature of one entry, with the key the registry says was valid at its seq. */
-function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof memoryRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): void {
+function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): void {
   const { payload, signature } = r.record.entry;
   if (!isObject(payload) || !isObject(signature) || typeof payload['signer'] !== 'string' || typeof signature['kid'] !== 'string') {
     throw new Failure('evidence', r.seq, 'entry has no payload signer or signature kid');
@@ -207,7 +195,7 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
     }
     const records = [...ev.records].sort((a, b) => a.seq - b.seq);
     if (records[0]?.seq !== 0) throw new Failure('missing', 0, 'the evidence lacks the genesis record (seq 0), the root of the key registry');
-    const registry = memoryRegistry();
+    const registry = evidenceRegistry();
     const ed = keyedNobleEd25519();
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
