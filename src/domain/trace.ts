@@ -120,6 +120,8 @@ interface Acc {
  * Roll-up per unit, memoised over the ancestry DAG: O(nodes + edges). The figures of every node are
  * numbers only; the sources and data gaps behind one object (`details`) are collected by one walk
  * of its ancestry, not carried along every node (which made a 1,000-ancestor trace quadratic).
+ * `contents` holds edges into codes already loaded (its packed ones are what a logistic unit
+ * contains); for a code it lacks, the edges are read.
  */
 export function footprintCalculator(reader: TraceReader, objects: Map<string, ObjectRow>, contents: Map<string, EdgeRow[]>) {
   const memo = new Map<string, Acc>();
@@ -142,7 +144,9 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
     }
     return x;
   };
-  const packedIn = (code: string) => contents.get(code) ?? reader.upstreamEdges(code).filter((e) => e.kind === 'packed' && e.to === code && e.quantity > 0);
+  /** Which of a transform's outputs `code` is. */
+  const outputIndex = (t: P<'transform'>, code: string) => t.outputs.findIndex((out) => canon(out.code) === code);
+  const packedIn = (code: string) => (contents.get(code) ?? reader.upstreamEdges(code)).filter((e) => e.kind === 'packed' && e.to === code && e.quantity > 0);
 
   function of(code: string): Acc {
     const hit = memo.get(code);
@@ -157,24 +161,34 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
       inputsOf.set(code, []);
     } else if (o.createdBy === 'transform') {
       const { t, shares } = transformOf(o.createdSeq);
-      const index = t.outputs.findIndex((out) => canon(out.code) === code);
-      const share = shares[index]!;
+      const share = shares[outputIndex(t, code)]!;
       const pr = t.process ?? {};
       let co2 = (pr.directEmissionsKgCO2e ?? 0) + (pr.electricityKWh ?? 0) * (pr.gridKgCO2ePerKWh ?? 0);
       let elec = pr.electricityKWh ?? 0;
       let water = pr.waterM3 ?? 0;
-      const inputs = t.inputs.map((i) => canon(i.code));
-      inputsOf.set(code, inputs);
+      const n = t.inputs.length;
+      const inputs: string[] = new Array(n);
       // Gap share: inputs weighted by mass when every input's mass is known (kg units, or a
       // product netMassKg), else by quantity when they share a unit, else equally.
-      const masses = t.inputs.map((i, k) => massKg(load(inputs[k]!), i.quantity.value));
-      const sameUnit = new Set(t.inputs.map((i) => i.quantity.unit)).size === 1;
-      const weights = masses.every((m) => m !== undefined)
-        ? masses as number[]
-        : sameUnit ? t.inputs.map((i) => i.quantity.value) : t.inputs.map(() => 1);
-      const totalW = weights.reduce((a, b) => a + b, 0) || 1;
+      const weights: number[] = new Array(n);
+      let allMasses = true;
+      let sameUnit = true;
+      for (let k = 0; k < n; k++) {
+        const i = t.inputs[k]!;
+        inputs[k] = canon(i.code);
+        const m = massKg(load(inputs[k]!), i.quantity.value);
+        if (m === undefined) allMasses = false;
+        else weights[k] = m;
+        if (i.quantity.unit !== t.inputs[0]!.quantity.unit) sameUnit = false;
+      }
+      inputsOf.set(code, inputs);
+      if (!allMasses) for (let k = 0; k < n; k++) weights[k] = sameUnit ? t.inputs[k]!.quantity.value : 1;
+      let totalW = 0;
+      for (let k = 0; k < n; k++) totalW += weights[k]!;
+      if (totalW === 0) totalW = 1;
       let gap = 0;
-      for (const [k, inp] of t.inputs.entries()) {
+      for (let k = 0; k < n; k++) {
+        const inp = t.inputs[k]!;
         const a = of(inputs[k]!);
         co2 += inp.quantity.value * a.co2;
         elec += inp.quantity.value * a.elec;
@@ -233,7 +247,7 @@ export function footprintCalculator(reader: TraceReader, objects: Map<string, Ob
     return { ...figures(code), dataGaps: [...gaps].sort(), seqs: [...seqs].sort((x, y) => x - y) };
   };
 
-  return Object.assign(details, { figures });
+  return Object.assign(details, { figures, transform: transformOf, outputIndex });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,57 +307,111 @@ function recallsOf(reader: TraceReader, touches: readonly TraceTouch[]) {
     });
 }
 
+type Qty = ReturnType<typeof qty>;
+type Inspection = ReturnType<typeof inspectionsOf>[number];
+type Recall = ReturnType<typeof recallsOf>[number];
+
+/** One object of an upstream answer: what it is, who made it from what, its checks and footprint. */
+export interface UpstreamNode {
+  code: string;
+  level: string;
+  product: ObjectRow['spec']['product'];
+  producer: { id: string; name: string };
+  quantity: Qty;
+  createdSeq: number;
+  createdBy: string;
+  attributes?: NonNullable<ObjectRow['spec']['attributes']>;
+  recalledSeq: number | null;
+  depth: number;
+  inputs: Array<{ code: string; consumed: Qty; allocated: Qty; seq: number | null } | { code: string; packed: Qty; seqs: number[] }>;
+  inspections: Inspection[];
+  certificates: Array<Record<string, unknown> & { seq: number }>;
+  recalls: Recall[];
+  process: Record<string, unknown> | null;
+  footprint: { kgCO2ePerUnit: number; electricityKWhPerUnit: number; waterM3PerUnit: number; primaryDataShare: number; declared: boolean };
+}
+
 export function upstream(reader: TraceReader, code: string) {
   const root = requireCode(reader, code);
   const edges = reader.upstreamEdges(root.code);
   const byTo = groupBy(edges, (e) => e.to);
   const depth = depths(root.code, byTo, (e) => e.from);
   const codes = [...depth.keys()];
-  const objects = new Map(reader.objects(codes).map((o) => [o.code, o]));
+  const objects = new Map<string, ObjectRow>();
+  for (const o of reader.objects(codes)) objects.set(o.code, o);
   const touches = groupBy(reader.touchesFor(codes, ['inspected', 'recalled', 'packed', 'packed-into']), (t) => t.code);
-  const packed = new Map([...byTo].map(([k, v]) => [k, v.filter((e) => e.kind === 'packed')]));
-  const fp = footprintCalculator(reader, objects, packed);
+  const fp = footprintCalculator(reader, objects, byTo);
   const flags: Array<Record<string, unknown>> = [];
+  // A trace names the same few producers on every node: one {id, name} per participant.
+  const producers = new Map<string, { id: string; name: string }>();
+  const producerOf = (id: string) => {
+    let p = producers.get(id);
+    if (p === undefined) producers.set(id, (p = { id, name: participantName(reader, id) }));
+    return p;
+  };
+  const unitOf = (c: string) => objects.get(c)?.unit ?? '';
 
-  const nodes = codes.map((c) => {
+  // Built as plain literals (no spreads, no per-node closures): a 1,000-ancestor answer is ~25,000
+  // objects, and building them was most of the query's time.
+  const nodes = codes.map((c): UpstreamNode => {
     const o = objects.get(c)!;
-    const t = touches.get(c) ?? [];
-    const inspections = inspectionsOf(reader, t);
-    const recalls = recallsOf(reader, t);
-    for (const i of inspections.filter((x) => x.result === 'fail')) flags.push({ kind: 'failed_inspection', code: c, depth: depth.get(c), seq: i.seq, detail: i.note ?? i.standard ?? 'inspection failed' });
-    for (const r of recalls) flags.push({ kind: 'recall', code: c, depth: depth.get(c), seq: r.seq, detail: r.reason });
-    const ins = byTo.get(c) ?? [];
+    const d = depth.get(c)!;
+    const t = touches.get(c);
+    const inspections = t === undefined ? [] : inspectionsOf(reader, t);
+    const recalls = t === undefined ? [] : recallsOf(reader, t);
+    for (const i of inspections) {
+      if (i.result === 'fail') flags.push({ kind: 'failed_inspection', code: c, depth: d, seq: i.seq, detail: i.note ?? i.standard ?? 'inspection failed' });
+    }
+    for (const r of recalls) flags.push({ kind: 'recall', code: c, depth: d, seq: r.seq, detail: r.reason });
     let process: Record<string, unknown> | null = null;
-    let shares: number[] | undefined;
     let share = 1;
     if (o.createdBy === 'transform') {
-      const tp = reader.payloadAt(o.createdSeq) as P<'transform'>;
-      shares = allocationShares(tp.outputs);
-      share = shares[tp.outputs.findIndex((x) => canon(x.code) === c)]!;
-      process = { seq: o.createdSeq, ...(tp.process ?? {}), allocationShare: round(share) };
+      const { t: tp, shares } = fp.transform(o.createdSeq);
+      share = shares[fp.outputIndex(tp, c)]!;
+      process = { seq: o.createdSeq, ...tp.process, allocationShare: round(share) };
     }
-    const inputUnit = (from: string) => objects.get(from)?.unit ?? '';
-    return {
-      ...summary(reader, o),
-      depth: depth.get(c)!,
-      inputs: ins.map((e) =>
-        e.kind === 'transform'
-          ? { code: e.from, consumed: qty(e.quantity, inputUnit(e.from)), allocated: qty(Math.round(e.quantity * share), inputUnit(e.from)), seq: e.seq }
-          : {
-              code: e.from,
-              packed: qty(e.quantity, inputUnit(e.from)),
-              // The aggregates into this unit that packed this child (not every one into the unit).
-              seqs: t
-                .filter((x) => x.role === 'packed-into' && x.retractedBy === null && (touches.get(e.from) ?? []).some((y) => y.seq === x.seq && y.role === 'packed'))
-                .map((x) => x.seq),
-            },
-      ),
-      inspections,
-      certificates: (o.spec.certificates ?? []).map((cert) => ({ ...cert, seq: o.createdSeq })),
-      recalls,
-      process,
-      footprint: { ...fp.figures(c), declared: o.createdBy === 'commission' && o.spec.footprint !== undefined },
+    const ins = byTo.get(c) ?? [];
+    const inputs: UpstreamNode['inputs'] = new Array(ins.length);
+    for (let k = 0; k < ins.length; k++) {
+      const e = ins[k]!;
+      const unit = unitOf(e.from);
+      inputs[k] = e.kind === 'transform'
+        ? { code: e.from, consumed: qty(e.quantity, unit), allocated: qty(Math.round(e.quantity * share), unit), seq: e.seq }
+        : {
+            code: e.from,
+            packed: qty(e.quantity, unit),
+            // The aggregates into this unit that packed this child (not every one into the unit).
+            seqs: (t ?? [])
+              .filter((x) => x.role === 'packed-into' && x.retractedBy === null && (touches.get(e.from) ?? []).some((y) => y.seq === x.seq && y.role === 'packed'))
+              .map((x) => x.seq),
+          };
+    }
+    const f = fp.figures(c);
+    const node = {
+      code: o.code,
+      level: o.level,
+      product: o.spec.product,
+      producer: producerOf(o.producer),
+      quantity: qty(o.quantity, o.unit),
+      createdSeq: o.createdSeq,
+      createdBy: o.createdBy,
+    } as UpstreamNode;
+    if (o.spec.attributes !== undefined) node.attributes = o.spec.attributes;
+    node.recalledSeq = o.recalledSeq;
+    node.depth = d;
+    node.inputs = inputs;
+    node.inspections = inspections;
+    node.certificates = o.spec.certificates === undefined ? [] : o.spec.certificates.map((cert) => ({ ...cert, seq: o.createdSeq }));
+    node.recalls = recalls;
+    node.process = process;
+    node.footprint = {
+      kgCO2ePerUnit: f.kgCO2ePerUnit,
+      electricityKWhPerUnit: f.electricityKWhPerUnit,
+      waterM3PerUnit: f.waterM3PerUnit,
+      primaryDataShare: f.primaryDataShare,
+      declared: o.createdBy === 'commission' && o.spec.footprint !== undefined,
     };
+    return node;
   });
   flags.sort((a, b) => (a['depth'] as number) - (b['depth'] as number) || (a['seq'] as number) - (b['seq'] as number));
   return {

@@ -49,12 +49,42 @@ const toObject = (r: ObjectDbRow): ObjectRow => ({
   createdBy: r.created_by, spec: JSON.parse(r.spec) as ObjectRow['spec'], recalledSeq: r.recalled_seq,
 });
 
+/** The objects columns in the order `fromRaw` reads them (raw rows skip building a row object). */
+const OBJECT_COLUMNS = 'code, level, unit, quantity, producer, created_seq, created_by, spec, recalled_seq';
+type ObjectRawRow = [string, string, string, number, string, number, string, string, number | null];
+const fromRaw = (r: ObjectRawRow): ObjectRow => ({
+  code: r[0], level: r[1], unit: r[2], quantity: r[3], producer: r[4], createdSeq: r[5], createdBy: r[6],
+  spec: JSON.parse(r[7]) as ObjectRow['spec'], recalledSeq: r[8],
+});
+
+/**
+ * Every edge reachable from `start`, one query per level: `next` picks the far end of an edge
+ * ([output, input, quantity, seq] rows; seq is null for containment) and each code is expanded once.
+ */
+function walk(stmt: Database.Statement, start: string, next: 0 | 1): EdgeRow[] {
+  const seen = new Set([start]);
+  const out: EdgeRow[] = [];
+  for (let frontier = [start]; frontier.length > 0; ) {
+    const rows = stmt.all({ codes: JSON.stringify(frontier) }) as Array<[string, string, number, number | null]>;
+    frontier = [];
+    for (const r of rows) {
+      out.push({ to: r[0], from: r[1], quantity: r[2], seq: r[3], kind: r[3] === null ? 'packed' : 'transform' });
+      const c = r[next];
+      if (!seen.has(c)) {
+        seen.add(c);
+        frontier.push(c);
+      }
+    }
+  }
+  return out;
+}
+
 const NOT_RETRACTED = 'NOT EXISTS (SELECT 1 FROM retractions r WHERE r.target_seq = t.seq)';
 
 export function domainStore(db: Database.Database) {
   const q = {
     object: db.prepare('SELECT * FROM objects WHERE code = ?'),
-    objects: db.prepare('SELECT * FROM objects WHERE code IN (SELECT value FROM json_each(?))'),
+    objects: db.prepare(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE code IN (SELECT value FROM json_each(?))`).raw(),
     holding: db.prepare('SELECT quantity FROM holdings WHERE code = ? AND holder = ?').pluck(),
     holdings: db.prepare('SELECT code, holder, quantity FROM holdings WHERE code IN (SELECT value FROM json_each(?)) AND quantity > 0 ORDER BY code, holder'),
     inTransitTo: db.prepare(
@@ -76,31 +106,23 @@ export function domainStore(db: Database.Database) {
     ).pluck(),
     standingRecalls: db.prepare(`SELECT t.seq FROM touches t WHERE t.code = ? AND t.role = 'recalled' AND ${NOT_RETRACTED} ORDER BY t.seq`).pluck(),
     touchesFor: db.prepare(
-      `SELECT t.*, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) AS retracted_by FROM touches t
+      `SELECT t.code, t.seq, t.role, t.signer, t.quantity, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) FROM touches t
        WHERE t.code IN (SELECT value FROM json_each(?)) AND (? IS NULL OR t.role IN (SELECT value FROM json_each(?)))
        ORDER BY t.seq, t.code, t.role`,
-    ),
-    // Upstream closure: inputs of transforms and what logistic units contain now, transitively.
-    // Unpacked children leave a containment row at quantity 0 (downstream still follows it: the
-    // child travelled in the unit); upstream they are no longer part of the unit.
-    upstream: db.prepare(`
-      WITH RECURSIVE up(code) AS (
-        SELECT ?
-        UNION SELECT e.input FROM edges e JOIN up ON e.output = up.code
-        UNION SELECT c.child FROM containment c JOIN up ON c.parent = up.code WHERE c.quantity > 0
-      )
-      SELECT e.output AS "to", e.input AS "from", e.quantity, e.seq, 'transform' AS kind FROM edges e WHERE e.output IN up
+    ).raw(),
+    // One level of the ancestry (edges into a set of codes) or of the descendants (edges out of
+    // it): the walks below call these once per level, which is faster than a recursive CTE whose
+    // closure then has to be joined with the edges again (9.5 against 3.7 ms for 1,155 ancestors).
+    // Upstream follows what logistic units contain now (unpacked children keep a containment row
+    // at quantity 0); downstream follows every containment (the child travelled in the unit).
+    edgesInto: db.prepare(`
+      SELECT e.output, e.input, e.quantity, e.seq FROM edges e WHERE e.output IN (SELECT value FROM json_each(@codes))
       UNION ALL
-      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.parent IN up AND c.quantity > 0`),
-    downstream: db.prepare(`
-      WITH RECURSIVE down(code) AS (
-        SELECT ?
-        UNION SELECT e.output FROM edges e JOIN down ON e.input = down.code
-        UNION SELECT c.parent FROM containment c JOIN down ON c.child = down.code
-      )
-      SELECT e.output AS "to", e.input AS "from", e.quantity, e.seq, 'transform' AS kind FROM edges e WHERE e.input IN down
+      SELECT c.parent, c.child, c.quantity, NULL FROM containment c WHERE c.parent IN (SELECT value FROM json_each(@codes)) AND c.quantity > 0`).raw(),
+    edgesOutOf: db.prepare(`
+      SELECT e.output, e.input, e.quantity, e.seq FROM edges e WHERE e.input IN (SELECT value FROM json_each(@codes))
       UNION ALL
-      SELECT c.parent, c.child, c.quantity, NULL, 'packed' FROM containment c WHERE c.child IN down`),
+      SELECT c.parent, c.child, c.quantity, NULL FROM containment c WHERE c.child IN (SELECT value FROM json_each(@codes))`).raw(),
 
     insertObject: db.prepare(
       'INSERT INTO objects (code, level, unit, quantity, producer, created_seq, created_by, spec, recalled_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -143,7 +165,7 @@ export function domainStore(db: Database.Database) {
       const r = q.object.get(code) as ObjectDbRow | undefined;
       return r && toObject(r);
     },
-    objects: (codes: readonly string[]) => (q.objects.all(JSON.stringify(codes)) as ObjectDbRow[]).map(toObject),
+    objects: (codes: readonly string[]) => (q.objects.all(JSON.stringify(codes)) as ObjectRawRow[]).map(fromRaw),
     holding: (code: string, holder: string) => (q.holding.get(code, holder) as number | undefined) ?? 0,
     holdingsOf: (codes: readonly string[]) => q.holdings.all(JSON.stringify(codes)) as HoldingRow[],
     inTransitTo: (code: string, receiver: string) => q.inTransitTo.get(code, receiver) as number,
@@ -158,11 +180,11 @@ export function domainStore(db: Database.Database) {
       q.laterTouches.all(JSON.stringify(codes), after, signer ?? null, signer ?? null) as number[],
     standingRecalls: (code: string) => q.standingRecalls.all(code) as number[],
     touchesFor: (codes: readonly string[], roles?: readonly TouchRole[]) =>
-      (q.touchesFor.all(JSON.stringify(codes), roles === undefined ? null : 1, roles === undefined ? null : JSON.stringify(roles)) as Array<Touch & { retracted_by: number | null }>).map((r) => ({
-        code: r.code, seq: r.seq, role: r.role as TouchRole, signer: r.signer, quantity: r.quantity, retractedBy: r.retracted_by,
+      (q.touchesFor.all(JSON.stringify(codes), roles === undefined ? null : 1, roles === undefined ? null : JSON.stringify(roles)) as Array<[string, number, TouchRole, string, number | null, number | null]>).map((r) => ({
+        code: r[0], seq: r[1], role: r[2], signer: r[3], quantity: r[4], retractedBy: r[5],
       })),
-    upstreamEdges: (code: string) => q.upstream.all(code) as EdgeRow[],
-    downstreamEdges: (code: string) => q.downstream.all(code) as EdgeRow[],
+    upstreamEdges: (code: string) => walk(q.edgesInto, code, 1),
+    downstreamEdges: (code: string) => walk(q.edgesOutOf, code, 0),
   } satisfies Partial<TraceReader> & Record<string, unknown>;
 
   function applyDomainEffects(effects: readonly DomainEffect[]): void {
