@@ -27,6 +27,7 @@
 // in the middle of the log.
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, sign as cryptoSign, randomUUID } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initDataDir, openDataDir } from '../dist/cli/setup.js';
@@ -36,6 +37,7 @@ import { signingMessage } from '../dist/core/entry.js';
 import { keyIdOf } from '../dist/core/keys.js';
 import { nodeEd25519 } from '../dist/platform/node-crypto.js';
 import { makeDataDir, makeEntries } from './ledger.js';
+import { SERVICE_NODE_FLAGS } from './lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(HERE, 'out');
@@ -900,14 +902,49 @@ export async function traceTargets(ctx) {
       out.push(...ids.map((id) => ({ id, blocked: `failed: ${String(e?.message ?? e).split('\n')[0]}` })));
     }
   };
-  await part(['traceUpstream', 'traceDownstream', 'traceFootprint'], () => queryTargets(lib, { db: led.db, meta: led.meta, reps: quick ? 20 : 50, log }));
+  await part(['traceUpstream', 'traceDownstream', 'traceFootprint'], () => queryTargetsInChild({ db: led.db, reps: quick ? 20 : 50, log }));
   await part(['domainIngest'], () => ingestTargets(lib, { rounds: quick ? 3 : 7, perRound: quick ? 4_000 : 8_000, log }));
   info.seconds = (performance.now() - t0) / 1000;
   return { results: out, info };
 }
 
-// Standalone: the runner with this part only.
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+/**
+ * The query timings run in a Node process of their own, started like the service (its V8 flags,
+ * SERVICE_NODE_FLAGS) with only the ledger open: what earlier parts of the benchmark left on the
+ * runner's heap (hundreds of thousands of signed entries) made every query's garbage collection
+ * slower there (upstream median 32 ms after the ledger targets, 17 ms in a fresh process).
+ */
+function queryTargetsInChild({ db, reps, log }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--expose-gc', fileURLToPath(import.meta.url), '--queries', db, String(reps)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+      for (const line of d.split('\n')) if (line.startsWith('  trace:')) log(line);
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`query process exited with ${code}: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      else resolve(JSON.parse(out));
+    });
+  });
+}
+
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain && process.argv[2] === '--queries') {
+  // The child of queryTargetsInChild: times the queries, prints the results as JSON.
+  const lib = await import('./lib.js');
+  const db = process.argv[3];
+  const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(db), 'meta.json'), 'utf8'));
+  const results = await queryTargets(lib, { db, meta, reps: Number(process.argv[4]), log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(JSON.stringify(results));
+  process.exit(0);
+} else if (isMain) {
+  // Standalone: the runner with this part only.
   process.argv.splice(2, 0, '--trace-only');
   void import('./run.js');
 }

@@ -160,13 +160,42 @@ export function domainStore(db: Database.Database) {
   };
   const toTouch = (r: Touch & { retracted_by?: number | null }) => r;
 
+  // The rules read every input, shipped and inspected object, most of them recently made: a cache
+  // by code saves the read and the parse of its spec. It follows every write below (insert,
+  // delete, recall) and is dropped on a rollback (forget) and by clearProjections.
+  const objectCache = new Map<string, ObjectRow | undefined>();
+  const cacheObject = (code: string, o: ObjectRow | undefined) => {
+    if (objectCache.size >= 50_000) objectCache.delete(objectCache.keys().next().value!);
+    objectCache.set(code, o);
+  };
+  // Holdings the same way (key code NUL holder): the rules read what they then change, and a
+  // known quantity tells whether a decrease emptied the holding (only then is the row deleted).
+  const holdingCache = new Map<string, number>();
+  const cacheHolding = (key: string, quantity: number) => {
+    if (holdingCache.size >= 50_000) holdingCache.delete(holdingCache.keys().next().value!);
+    holdingCache.set(key, quantity);
+  };
+
   const reader = {
     object(code: string): ObjectRow | undefined {
-      const r = q.object.get(code) as ObjectDbRow | undefined;
-      return r && toObject(r);
+      let o = objectCache.get(code);
+      if (o === undefined && !objectCache.has(code)) {
+        const r = q.object.get(code) as ObjectDbRow | undefined;
+        o = r && toObject(r);
+        cacheObject(code, o);
+      }
+      return o;
     },
     objects: (codes: readonly string[]) => (q.objects.all(JSON.stringify(codes)) as ObjectRawRow[]).map(fromRaw),
-    holding: (code: string, holder: string) => (q.holding.get(code, holder) as number | undefined) ?? 0,
+    holding(code: string, holder: string): number {
+      const key = `${code}\u0000${holder}`;
+      let quantity = holdingCache.get(key);
+      if (quantity === undefined) {
+        quantity = (q.holding.get(code, holder) as number | undefined) ?? 0;
+        cacheHolding(key, quantity);
+      }
+      return quantity;
+    },
     holdingsOf: (codes: readonly string[]) => q.holdings.all(JSON.stringify(codes)) as HoldingRow[],
     inTransitTo: (code: string, receiver: string) => q.inTransitTo.get(code, receiver) as number,
     containersOf: (code: string) => q.containersOf.all(code) as Array<{ parent: string; quantity: number }>,
@@ -192,17 +221,29 @@ export function domainStore(db: Database.Database) {
       switch (e.kind) {
         case 'object.insert': {
           const o = e.object;
-          q.insertObject.run(o.code, o.level, o.unit, o.quantity, o.producer, o.createdSeq, o.createdBy, canonicalize(o.spec), o.recalledSeq);
+          const spec = canonicalize(o.spec);
+          q.insertObject.run(o.code, o.level, o.unit, o.quantity, o.producer, o.createdSeq, o.createdBy, spec, o.recalledSeq);
+          // As a read would return it: the spec as stored.
+          cacheObject(o.code, { ...o, spec: JSON.parse(spec) as ObjectRow['spec'] });
           break;
         }
         case 'object.delete':
           q.deleteObject.run(e.code);
           q.dropContainment.run(e.code);
+          objectCache.delete(e.code);
           break;
-        case 'holding.add':
+        case 'holding.add': {
           q.addHolding.run(e.code, e.holder, e.delta);
-          if (e.delta < 0) q.dropEmptyHolding.run(e.code, e.holder);
+          const key = `${e.code}\u0000${e.holder}`;
+          const before = holdingCache.get(key);
+          if (before === undefined) {
+            if (e.delta < 0) q.dropEmptyHolding.run(e.code, e.holder); // quantity unknown: delete if 0
+          } else {
+            if (before + e.delta === 0) q.dropEmptyHolding.run(e.code, e.holder);
+            cacheHolding(key, before + e.delta);
+          }
           break;
+        }
         case 'edge.insert':
           q.insertEdge.run(e.output, e.input, e.quantity, e.seq);
           break;
@@ -236,6 +277,7 @@ export function domainStore(db: Database.Database) {
         }
         case 'recall.set':
           q.setRecall.run(e.seq, e.code);
+          objectCache.delete(e.code);
           break;
         case 'retraction.insert':
           q.insertRetraction.run(e.target, e.seq);
@@ -256,7 +298,15 @@ export function domainStore(db: Database.Database) {
 
   function clearProjections(): void {
     for (const t of DOMAIN_TABLES) db.prepare(`DELETE FROM ${t}`).run();
+    objectCache.clear();
+    holdingCache.clear();
   }
 
-  return { reader, applyDomainEffects, dumpProjections, clearProjections };
+  /** Drop what is cached of the projections (a rollback may have undone writes it follows). */
+  const forget = () => {
+    objectCache.clear();
+    holdingCache.clear();
+  };
+
+  return { reader, applyDomainEffects, dumpProjections, clearProjections, forget };
 }

@@ -323,6 +323,7 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     } catch (e) {
       payloads.clear();
       participantCache.clear();
+      domain.forget();
       throw e;
     }
   };

@@ -172,6 +172,22 @@ t.test('quantities consumed or shipped never exceed what remains', async (t) => 
   t.strictSame(holdings(w.L, [LOT, LOT2]), [[LOT, 'sup', 400]]);
 });
 
+t.test('a rolled-back batch leaves no trace in what the rules read next (the store caches objects and holdings)', async (t) => {
+  const w = await world(t);
+  await lot(w);
+  // The first entry ships 600 kg (the holding drops to 400 inside the batch), the second fails:
+  // the batch rolls back, and the next shipment must again see all 1000 kg.
+  await rejected(t, w, [w.L.sign(w.sup, ship('man', [item(LOT, kg(600))])), w.L.sign(w.sup, ship('man', [item(LOT, kg(500))]))], 'TRACE_QUANTITY_EXCEEDED', {}, 'second shipment of the batch');
+  t.strictSame(holdings(w.L, [LOT]), [[LOT, 'sup', 1000]]);
+  await w.submit(w.sup, ship('man', [item(LOT, kg(1000))]));
+  t.strictSame(holdings(w.L, [LOT]), [], 'all of it shipped: the emptied holding is gone');
+  // A commission rolled back with its batch: the code was never made, so it can be made again.
+  await rejected(t, w, [w.L.sign(w.sup, commission(spec(LOT2, kg(5)))), w.L.sign(w.sup, ship('man', [item(LOT2, kg(6))]))], 'TRACE_QUANTITY_EXCEEDED', {}, 'commission then overdraw');
+  await rejected(t, w, [w.L.sign(w.sup, ship('man', [item(LOT2, kg(1))]))], 'TRACE_OBJECT_UNKNOWN', {}, 'the rolled-back object is unknown');
+  await w.submit(w.sup, commission(spec(LOT2, kg(5))));
+  t.strictSame(holdings(w.L, [LOT2]), [[LOT2, 'sup', 5]]);
+});
+
 t.test('units are never converted', async (t) => {
   const w = await world(t);
   const { s } = await shipped(w);
