@@ -142,7 +142,7 @@ async function inProcessAppend(lib, { seconds, log }) {
  * minutes, and proofs only read the stored tree, so records 1..N-1 are synthetic (valid JSON
  * records, correct leaf, chain and Merkle node hashes) written straight into the store.
  */
-async function proofTargets(lib, { size, log }) {
+export async function proofTargets(lib, { size, log }) {
   const td = lib.tempDir('bench-proofs-');
   try {
     const db = path.join(td.dir, 'ledger.db');

@@ -168,7 +168,22 @@ export function openLedger(options: LedgerOptions) {
   const maxBatch = options.maxBatchEntries ?? 1000;
   const ledgerPublicKey = ed.publicKey(ledgerSeed);
   const verifierKey = formatVerifierKey(origin, ledgerPublicKey);
-  const readNode: NodeReader = (level, index) => store.node(level, index);
+  // Nodes never change once written, and every proof and root passes through the few upper ones:
+  // those (level ≥ 6, each over 64 leaves or more) are kept. Only complete subtrees of the durable
+  // log are ever read (proofs, checkpoints, the start-up check), never a node a rollback could undo.
+  const upperNodes = new Map<number, Uint8Array>();
+  const readNode: NodeReader = (level, index) => {
+    if (level < 6) return store.node(level, index);
+    const key = level * 2 ** 47 + index; // index < 2^47 for any log of safe-integer size at level ≥ 6
+    let h = upperNodes.get(key);
+    if (h === undefined) {
+      h = store.node(level, index);
+      if (h === undefined) return h;
+      if (upperNodes.size >= 100_000) upperNodes.clear();
+      upperNodes.set(key, h);
+    }
+    return h;
+  };
 
   let head: Head = loadHead();
   let durable: Head = head;
@@ -664,7 +679,7 @@ export function openLedger(options: LedgerOptions) {
         from,
         to: toSize,
         fromRoot: toBase64(rootAt(readNode, from)),
-        toRoot: toBase64(rootAt(readNode, toSize)),
+        toRoot: toBase64(toSize === durable.size ? frontierRoot(durable.frontier, toSize) : rootAt(readNode, toSize)),
         hashes: consistencyProof(readNode, from, toSize).map(toBase64),
       };
     },
