@@ -4,7 +4,7 @@
  * Technical names that customers may look up (GTIN, seq, the check names' originals) stay as they
  * are in both languages.
  */
-import type { VerifyCheck } from '../web/verify.js';
+import type { BadgeTexts } from '../web/verify.js';
 
 export const LANGUAGES = ['en', 'zh'] as const;
 export type Lang = (typeof LANGUAGES)[number];
@@ -37,15 +37,9 @@ export interface PageTexts {
     readonly details: string;
     readonly resolvedFrom: string;
   };
-  readonly badge: {
+  /** What the badge script shows (BadgeTexts), plus what the server renders around it. */
+  readonly badge: BadgeTexts & {
     readonly heading: string;
-    readonly fetching: string;
-    readonly progress: string;
-    readonly ok: string;
-    readonly okDetail: string;
-    readonly fail: string;
-    readonly failNoSeq: string;
-    readonly checks: Readonly<Record<VerifyCheck, string>>;
     readonly noscript: string;
     readonly how: string;
   };

@@ -221,22 +221,24 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
 // The page: fetch and verify in a worker (so that laying out a long page and checking hundreds of
 // signatures share no thread), show progress and the verdict.
 
+/** The badge texts the script shows, in the page's language; `{name}` placeholders. */
+export interface BadgeTexts {
+  readonly fetching: string;
+  readonly progress: string;
+  readonly ok: string;
+  readonly okDetail: string;
+  readonly fail: string;
+  readonly failNoSeq: string;
+  readonly checks: Readonly<Record<VerifyCheck, string>>;
+}
+
 /** What the server embeds in `<script type="application/json" id="verify-config">`. */
 export interface PageConfig {
   readonly code: string;
   readonly ledgerKey: string;
   readonly evidence: string;
   readonly cited: readonly number[];
-  /** Badge texts in the page's language; `{name}` placeholders. */
-  readonly t: {
-    readonly fetching: string;
-    readonly progress: string;
-    readonly ok: string;
-    readonly okDetail: string;
-    readonly fail: string;
-    readonly failNoSeq: string;
-    readonly checks: Readonly<Record<VerifyCheck, string>>;
-  };
+  readonly t: BadgeTexts;
 }
 
 interface Outcome {
