@@ -187,6 +187,8 @@ export function openLedger(options: LedgerOptions) {
 
   let head: Head = loadHead();
   let durable: Head = head;
+  /** The newest signed checkpoint: only this ledger writes checkpoints, so it is read once. */
+  let latestCp: StoredCheckpoint | undefined = store.latestCheckpoint();
   let queue: Job[] = [];
   let flushScheduled = false;
   /** Committed groups waiting for a sync: how to answer them, and the head they leave. */
@@ -468,7 +470,7 @@ export function openLedger(options: LedgerOptions) {
   }
 
   function scheduleCheckpoint(): void {
-    const latest = store.latestCheckpoint();
+    const latest = latestCp;
     if (closed || (latest !== undefined && latest.size >= durable.size) || checkpointTimer !== undefined) return;
     const wait = lastCheckpointAt + checkpointInterval - now();
     if (wait <= 0) {
@@ -486,7 +488,7 @@ export function openLedger(options: LedgerOptions) {
   function signCheckpointNow(): StoredCheckpoint {
     const size = durable.size;
     const root = frontierRoot(durable.frontier, size);
-    const previous = store.latestCheckpoint();
+    const previous = latestCp;
     if (previous !== undefined) {
       if (previous.size === size && equalBytes(previous.root, root)) return previous;
       // The ledger never signs two inconsistent checkpoints: prove it from the stored tree first.
@@ -495,6 +497,7 @@ export function openLedger(options: LedgerOptions) {
     const note = signCheckpoint({ origin, size, root }, { name: origin, seed: ledgerSeed }, ed);
     const cp: StoredCheckpoint = { size, root, note, signedAt: new Date(now()).toISOString() };
     store.transaction(() => store.insertCheckpoint(cp));
+    latestCp = cp;
     // Losing this row in a crash is harmless (the same size re-signs to the same note), so the
     // sync is not awaited; it only keeps the history complete.
     store.sync().catch(() => undefined);
@@ -626,7 +629,7 @@ export function openLedger(options: LedgerOptions) {
 
     /** The latest checkpoint; signs one now when `minSize` asks for records it does not cover yet. */
     checkpoint(minSize = 0): StoredCheckpoint {
-      const latest = store.latestCheckpoint();
+      const latest = latestCp;
       if (latest !== undefined && latest.size >= Math.min(minSize, durable.size)) return latest;
       return signCheckpointNow();
     },
@@ -656,7 +659,7 @@ export function openLedger(options: LedgerOptions) {
 
     /** Audit path for `seq` in the tree of `size` (default: the latest checkpoint's size). */
     inclusionProof(seq: number, size?: number): InclusionProof {
-      const treeSize = size ?? store.latestCheckpoint()?.size ?? durable.size;
+      const treeSize = size ?? latestCp?.size ?? durable.size;
       checkSize(treeSize, 'size');
       if (!Number.isSafeInteger(seq) || seq < 0 || seq >= treeSize) {
         throw new LedgerError('LEDGER_PROOF_RANGE', `seq ${seq} is not in a tree of size ${treeSize}`);
@@ -671,7 +674,7 @@ export function openLedger(options: LedgerOptions) {
     },
 
     consistencyProof(from: number, to?: number): ConsistencyProofResult {
-      const toSize = to ?? store.latestCheckpoint()?.size ?? durable.size;
+      const toSize = to ?? latestCp?.size ?? durable.size;
       checkSize(from, 'from');
       checkSize(toSize, 'to');
       if (from > toSize) throw new LedgerError('LEDGER_PROOF_RANGE', `from (${from}) is greater than to (${toSize})`);

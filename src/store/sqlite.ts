@@ -13,8 +13,11 @@
  * Checkpoints (copying the WAL back into the database file) are off the event loop too: SQLite's
  * automatic checkpoint would run inside a commit, write megabytes and fsync twice. A worker thread
  * with its own connection runs PASSIVE checkpoints (which never block the writer) once the WAL
- * passes CHECKPOINT_BYTES; should it fall behind, the writer checkpoints itself at WAL_MAX_BYTES
- * so the WAL cannot grow without bound.
+ * holds CHECKPOINT_BYTES of frames not yet checkpointed; should it fall behind, the writer
+ * checkpoints itself at WAL_MAX_BYTES so the WAL cannot grow without bound. Those frames are
+ * counted from the wal-index header (walPendingBytes), not from the WAL file's size: SQLite
+ * rewrites a checkpointed WAL from its start without shrinking the file, so the size only says
+ * how large the WAL once was, and a trigger on it checkpointed after every sync forever after.
  *
  * The log tables (records, merkle_nodes, checkpoints) reject UPDATE and DELETE with triggers, and
  * a trigger refuses a record whose seq is not the next one: the database itself keeps the log
@@ -22,7 +25,8 @@
  * may be rebuilt from it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -248,8 +252,29 @@ function startCheckpointer(path: string) {
   };
 }
 
+const WAL_FRAME_HEADER_BYTES = 24;
+
+/**
+ * Bytes of WAL frames not yet copied into the database, from the wal-index header in the -shm file
+ * (https://www.sqlite.org/walformat.html): two copies of a 48-byte WalIndexHdr (mxFrame, the last
+ * valid frame, at byte 16; szPage at byte 14), then WalCkptInfo (nBackfill, the frames already
+ * checkpointed, at byte 96), in native byte order. Undefined when it cannot be read consistently
+ * (no -shm file, or a writer between the two copies); the caller then uses the WAL file's size.
+ */
+export function walPendingBytes(shmFd: number, buf: Buffer = Buffer.alloc(100)): number | undefined {
+  if (readSync(shmFd, buf, 0, 100, 0) < 100 || !buf.subarray(0, 48).equals(buf.subarray(48, 96))) return undefined;
+  const le = endianness() === 'LE';
+  const u32 = (at: number) => (le ? buf.readUInt32LE(at) : buf.readUInt32BE(at));
+  const szPage = le ? buf.readUInt16LE(14) : buf.readUInt16BE(14);
+  const pageBytes = szPage === 1 ? 65_536 : szPage;
+  const frames = u32(16) - u32(96);
+  return frames >= 0 && pageBytes >= 512 ? frames * (pageBytes + WAL_FRAME_HEADER_BYTES) : undefined;
+}
+
 function sqliteStore(db: Database.Database, path: string): LedgerStore {
   let walFd: number | undefined;
+  let shmFd: number | undefined;
+  const shmBuf = Buffer.alloc(100);
   const checkpointer = db.readonly ? undefined : startCheckpointer(path);
 
   const syncsInFlight = new Set<Promise<void>>();
@@ -261,7 +286,8 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
   function maybeCheckpoint(fd: number): void {
     if (fd !== walFd || !db.open) return;
     try {
-      const walBytes = fstatSync(fd).size;
+      if (shmFd === undefined) shmFd = openSync(`${path}-shm`, 'r');
+      const walBytes = walPendingBytes(shmFd, shmBuf) ?? fstatSync(fd).size;
       if (walBytes >= WAL_MAX_BYTES) db.pragma('wal_checkpoint(RESTART)');
       else if (walBytes >= CHECKPOINT_BYTES) checkpointer?.request();
     } catch {
@@ -458,7 +484,9 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       await Promise.allSettled([...syncsInFlight]);
       await checkpointer?.close();
       if (walFd !== undefined) closeSync(walFd);
+      if (shmFd !== undefined) closeSync(shmFd);
       walFd = undefined;
+      shmFd = undefined;
       if (db.open) db.close();
     },
   };

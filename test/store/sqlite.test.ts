@@ -1,14 +1,14 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes.js';
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.js';
 import { openLedger } from '../../src/ledger.js';
-import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../../src/store/sqlite.js';
+import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
 import type { LedgerStore } from '../../src/store/store.js';
 import { makeLedger, ORIGIN, party, type Party, type TestLedger } from '../helpers.js';
 
@@ -165,6 +165,47 @@ t.test('WAL mode with synchronous=NORMAL (durability comes from store.sync())', 
   const header = readFileSync(L.dbPath).subarray(0, 20);
   t.equal(header.subarray(0, 16).toString('latin1'), 'SQLite format 3\u0000');
   t.same([header[18], header[19]], [2, 2], 'file format read/write versions 2 = WAL');
+});
+
+t.test('walPendingBytes reads the frames not yet checkpointed from the wal-index header', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-walidx-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'w.db');
+  const db = new Database(path);
+  t.teardown(() => db.close());
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE t (x BLOB)');
+  const insert = db.prepare('INSERT INTO t VALUES (?)');
+  for (let i = 0; i < 50; i++) insert.run(Buffer.alloc(3000, i));
+  const shm = openSync(`${path}-shm`, 'r');
+  t.teardown(() => closeSync(shm));
+  const walFile = () => statSync(`${path}-wal`).size;
+  // Nothing checkpointed yet: every frame is pending, i.e. the whole WAL but its 32-byte header.
+  t.equal(walPendingBytes(shm), walFile() - 32, 'all frames pending before the first checkpoint');
+  const [ck] = db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number; checkpointed: number }>;
+  t.equal(ck!.checkpointed, ck!.log, 'the checkpoint copied every frame');
+  t.equal(walPendingBytes(shm), 0, 'none pending after it');
+  const size = walFile();
+  insert.run(Buffer.alloc(3000, 1));
+  // SQLite starts the WAL over from its beginning: the file keeps its size, the pending count is
+  // the new transaction's frames only (a trigger on the file size would fire forever after).
+  t.equal(walFile(), size, 'the WAL file did not shrink or grow');
+  const pending = walPendingBytes(shm)!;
+  t.ok(pending > 0 && pending < size / 10, `one small transaction pending (${pending} of ${size} bytes)`);
+  t.equal(pending % (4096 + 24), 0, 'whole frames of page size + 24-byte frame header');
+
+  // A header whose two copies disagree (a writer between them, or not a wal-index): no answer.
+  const bogus = join(dir, 'bogus-shm');
+  writeFileSync(bogus, Buffer.concat([Buffer.alloc(48, 1), Buffer.alloc(88, 2)]));
+  const fd = openSync(bogus, 'r');
+  t.equal(walPendingBytes(fd), undefined, 'inconsistent header copies give undefined');
+  closeSync(fd);
+  const short = join(dir, 'short-shm');
+  writeFileSync(short, Buffer.alloc(20));
+  const fd2 = openSync(short, 'r');
+  t.equal(walPendingBytes(fd2), undefined, 'a short file gives undefined');
+  closeSync(fd2);
 });
 
 t.test('start-up detects tampering', async (t) => {
