@@ -353,6 +353,10 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       throw e;
     }
   };
+  // One transaction function for every transaction and savepoint: building one with
+  // db.transaction() costs ~12 µs, as much as a savepoint itself (a savepoint per submitted batch
+  // cost 15.7 µs with a new one each time, 3.3 µs with this one).
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   const corrupt = (what: string): never => {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `missing ${what}: the database is incomplete or was modified`);
   };
@@ -418,12 +422,12 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       participantCache.clear();
     },
 
-    transaction: (fn) => forgetOnRollback(() => db.transaction(fn).immediate()),
+    transaction: (fn) => forgetOnRollback(() => inTransaction.immediate(fn) as ReturnType<typeof fn>),
     // One read transaction around a query: in WAL mode every statement outside one takes and
     // drops the read lock (a primary-key lookup cost 17-24 µs alone, 3-8 µs inside one).
-    readTransaction: (fn) => (db.inTransaction ? fn() : db.transaction(fn).deferred()),
+    readTransaction: (fn) => (db.inTransaction ? fn() : (inTransaction.deferred(fn) as ReturnType<typeof fn>)),
     // better-sqlite3 turns a nested transaction into a SAVEPOINT that is rolled back on throw.
-    savepoint: (fn) => forgetOnRollback(() => db.transaction(fn)()),
+    savepoint: (fn) => forgetOnRollback(() => inTransaction(fn) as ReturnType<typeof fn>),
     insertRecord(r: NewRecord) {
       q.insertRecord.run(r.seq, r.signer, r.entryId, r.type, r.payloadHash, r.leaf, r.leafHash, r.chainHash, leafKeyOf(r.leafHash), entryKeyOf(r.signer, r.entryId));
     },
