@@ -38,8 +38,8 @@ function keyOf(raw) {
   }
   return k;
 }
-// { id, items, ends }: ends[k] is where call k's items end. Answers { id, from, ok } cover whole
-// calls, starting at item "from", at least replyItems of them unless the message ends first.
+// { id, items, ends }: ends[k] is where call k's items end. Answers { id, ok } cover whole calls,
+// in order, at least replyItems signatures each unless the message ends first.
 parentPort.on('message', ({ id, items, ends, replyItems }) => {
   let from = 0;
   let call = 0;
@@ -53,7 +53,7 @@ parentPort.on('message', ({ id, items, ends, replyItems }) => {
       call++;
       if (i + 1 - from >= replyItems || i + 1 === items.length) {
         const part = ok.slice(from, i + 1);
-        parentPort.postMessage({ id, from, ok: part }, [part.buffer]);
+        parentPort.postMessage({ id, ok: part }, [part.buffer]);
         from = i + 1;
       }
     }
@@ -76,7 +76,7 @@ export function startVerifyPool(): { verifyMany: VerifyMany; close(): Promise<vo
   let scheduled = false;
   let dead: Error | undefined;
 
-  worker.on('message', ({ id, ok }: { id: number; from: number; ok: Uint8Array }) => {
+  worker.on('message', ({ id, ok }: { id: number; ok: Uint8Array }) => {
     const p = pending.get(id);
     if (p === undefined) return;
     // Answers arrive in order and cover whole calls.
