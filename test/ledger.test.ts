@@ -116,6 +116,61 @@ t.test('concurrent submissions are group-committed in order, each durable', asyn
   t.equal(L.ledger.record(seqs[49]!).record.entry.payload.id, entries[49]!.payload.id);
 });
 
+t.test('a rejected submission in a group commit leaves no trace and holds back no other', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  const s = party('grouped');
+  await L.register(s);
+  const used = L.sign(s, { type: 'participant.key.add', id: 'used-id', participant: s.id, publicKey: toBase64Url(party('u').publicKey) });
+  await L.ledger.submit([used]);
+  const size = L.ledger.size();
+  const savepoint = L.store.savepoint.bind(L.store);
+  let savepoints = 0;
+  L.store.savepoint = (fn) => {
+    savepoints++;
+    return savepoint(fn);
+  };
+  const add = (extra: Record<string, unknown> = {}) =>
+    L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('k').publicKey), ...extra });
+
+  // All accepted: one transaction, no savepoints.
+  const ok = await Promise.all(Array.from({ length: 5 }, () => L.ledger.submit([add()])));
+  t.same(ok.map((r) => r[0]!.seq), [size, size + 1, size + 2, size + 3, size + 4]);
+  t.equal(savepoints, 0, 'a group without rejections runs without savepoints');
+
+  // One group: a new participant, a rejected batch (its first entry would be valid), an entry
+  // signed by the participant registered earlier in the same group, a conflict, one more.
+  const p2 = party('grouped-2');
+  const register = L.sign(L.operator, { type: 'participant.register', participant: p2.id, name: 'Grouped 2', roles: ['supplier'], publicKey: toBase64Url(p2.publicKey) });
+  const byP2 = L.sign(p2, { type: 'participant.key.add', participant: p2.id, publicKey: toBase64Url(party('k2').publicKey) });
+  const stranger = party('not-registered');
+  const results = await Promise.allSettled([
+    L.ledger.submit([register]),
+    L.ledger.submit([add({ id: 'would-be-fine' }), L.sign(stranger, { type: 'participant.key.add', participant: stranger.id, publicKey: toBase64Url(party('s').publicKey) })]),
+    L.ledger.submit([byP2]),
+    L.ledger.submit([add({ id: 'used-id' })]),
+    L.ledger.submit([add()]),
+  ]);
+  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+  t.match((results[1] as PromiseRejectedResult).reason, { code: 'LEDGER_SIGNER_UNKNOWN', details: { index: 1 } });
+  t.match((results[3] as PromiseRejectedResult).reason, { code: 'LEDGER_ENTRY_CONFLICT' });
+  const seqs = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.map((x) => x.seq) : []));
+  t.same(seqs, [size + 5, size + 6, size + 7], 'the accepted ones are contiguous, in submission order');
+  t.ok(savepoints > 0, 'the group ran again with a savepoint per submission');
+  t.equal(L.ledger.size(), size + 8);
+  t.equal(L.store.entryBySignerId(s.id, 'would-be-fine'), undefined, 'nothing of the rejected batch was written');
+
+  // A group of one rejected submission, then the log goes on from where it was.
+  savepoints = 0;
+  await t.rejects(L.ledger.submit([add({ id: 'used-id' })]), { code: 'LEDGER_ENTRY_CONFLICT' });
+  t.equal(savepoints, 0, 'a lone submission is rolled back with its transaction');
+  const [next] = await L.ledger.submit([add()]);
+  t.equal(next!.seq, size + 8);
+  await L.reopen();
+  t.equal(L.ledger.size(), size + 9, 'what was acknowledged survives a reopen');
+  t.equal(L.ledger.record(size + 6).record.entry.payload.id, byP2.payload.id);
+});
+
 t.test('reopen checks the stored head', async (t) => {
   const L = await makeLedger();
   t.teardown(() => L.close());
