@@ -4,10 +4,21 @@
  * that they agree. KeyObjects are cached per public key because building one costs about as much
  * as a verification.
  */
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, hash, sign, verify, type KeyObject } from 'node:crypto';
 import { toBase64Url } from '../core/bytes.js';
+import { setSha256, type HashFn } from '../core/hash.js';
 import { formatPrivateKeyPem } from '../core/keys.js';
 import type { Ed25519 } from '../core/ed25519.js';
+
+/** SHA-256 by OpenSSL, as a plain Uint8Array (a Buffer's slice() would not copy). */
+export const nodeSha256: HashFn = (data) => {
+  const digest = hash('sha256', data, 'buffer');
+  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+};
+
+// Every server path imports this module (the ledger is opened with nodeEd25519), so loading it
+// switches the core's hashing to OpenSSL; the browser bundle never loads it and keeps noble.
+setSha256(nodeSha256);
 
 const MAX_CACHED_KEYS = 10_000;
 const publicKeys = new Map<string, KeyObject>();

@@ -24,7 +24,7 @@
  * append-only and gap-free, whatever code talks to it. Registry tables are caches of the log and
  * may be rebuilt from it.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, fdatasync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { createRequire } from 'node:module';
@@ -138,7 +138,7 @@ export function leafKeyOf(leafHash: Uint8Array): number {
 
 /** Index key of (signer, entry id): the first 6 bytes of SHA-256(signer ‖ 0x00 ‖ id). */
 export function entryKeyOf(signer: string, entryId: string): number {
-  return createHash('sha256').update(signer).update('\u0000').update(entryId).digest().readUIntBE(0, 6);
+  return hash('sha256', `${signer}\u0000${entryId}`, 'buffer').readUIntBE(0, 6);
 }
 
 interface RecordRow { seq: number; leaf: Buffer; leaf_hash: Buffer; chain_hash: Buffer }
