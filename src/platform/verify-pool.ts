@@ -29,7 +29,7 @@ const { parentPort } = require('node:worker_threads');
 const { createPublicKey, verify } = require('node:crypto');
 const keys = new Map();
 function keyOf(raw) {
-  const x = Buffer.from(raw).toString('base64url');
+  const x = raw.toString('base64url');
   let k = keys.get(x);
   if (k === undefined) {
     k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
@@ -38,20 +38,28 @@ function keyOf(raw) {
   }
   return k;
 }
-// { id, items, ends }: ends[k] is where call k's items end. Answers { id, ok } cover whole calls,
-// in order, at least replyItems signatures each unless the message ends first.
-parentPort.on('message', ({ id, items, ends, replyItems }) => {
+// { id, packed, count, ends }: packed holds the items (see pack()); ends[k] is where call k's
+// items end. Answers { id, ok } cover whole calls, in order, at least replyItems signatures each
+// unless the message ends first.
+parentPort.on('message', ({ id, packed, count, ends, replyItems }) => {
+  const b = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength);
+  let at = 0;
   let from = 0;
   let call = 0;
-  const ok = new Uint8Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i];
+  const ok = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const wellFormed = b[at] === 1;
+    const length = b.readUInt32LE(at + 1);
+    const signature = b.subarray(at + 5, at + 69);
+    const publicKey = b.subarray(at + 69, at + 101);
+    const message = b.subarray(at + 101, at + 101 + length);
+    at += 101 + length;
     try {
-      ok[i] = it.signature.length === 64 && it.publicKey.length === 32 && verify(null, it.message, keyOf(it.publicKey), it.signature) ? 1 : 0;
+      ok[i] = wellFormed && verify(null, message, keyOf(publicKey), signature) ? 1 : 0;
     } catch { ok[i] = 0; }
     if (i + 1 === ends[call]) {
       call++;
-      if (i + 1 - from >= replyItems || i + 1 === items.length) {
+      if (i + 1 - from >= replyItems || i + 1 === count) {
         const part = ok.slice(from, i + 1);
         parentPort.postMessage({ id, ok: part }, [part.buffer]);
         from = i + 1;
@@ -60,6 +68,35 @@ parentPort.on('message', ({ id, items, ends, replyItems }) => {
   }
 });
 `;
+
+/**
+ * All items of a message in one transferred buffer, each as [1 if the signature is 64 bytes and
+ * the key 32, else 0][message length, u32 LE][signature, 64][public key, 32][message], moved to
+ * the worker without a copy. Structured cloning three typed arrays per item cost the worker
+ * 1-2 µs per signature more with 100-entry batches and 3-5 µs more with single entries (its CPU
+ * time per entry from /proc, in alternating runs).
+ */
+function pack(calls: readonly { items: readonly VerifyItem[] }[]): Uint8Array<ArrayBuffer> {
+  let bytes = 0;
+  for (const c of calls) for (const it of c.items) bytes += 101 + it.message.length;
+  const packed = new Uint8Array(bytes);
+  const view = new DataView(packed.buffer);
+  let at = 0;
+  for (const c of calls) {
+    for (const it of c.items) {
+      const wellFormed = it.signature.length === 64 && it.publicKey.length === 32;
+      packed[at] = wellFormed ? 1 : 0;
+      view.setUint32(at + 1, it.message.length, true);
+      if (wellFormed) {
+        packed.set(it.signature, at + 5);
+        packed.set(it.publicKey, at + 69);
+      }
+      packed.set(it.message, at + 101);
+      at += 101 + it.message.length;
+    }
+  }
+  return packed;
+}
 
 /** Fewest signatures per answer: a 100-entry batch gets its own, single entries share one. */
 const REPLY_ITEMS = 64;
@@ -101,14 +138,14 @@ export function startVerifyPool(): { verifyMany: VerifyMany; close(): Promise<vo
     scheduled = false;
     const calls = outbox;
     outbox = [];
-    const items = calls.flatMap((c) => c.items);
     const ends: number[] = [];
     let end = 0;
     for (const c of calls) ends.push((end += c.items.length));
+    const packed = pack(calls);
     const id = nextId++;
     worker.ref(); // keep the process alive while answers are due
     pending.set(id, { calls, answered: 0 });
-    worker.postMessage({ id, items, ends, replyItems: REPLY_ITEMS });
+    worker.postMessage({ id, packed, count: end, ends, replyItems: REPLY_ITEMS }, [packed.buffer]);
   }
 
   return {

@@ -41,3 +41,20 @@ t.test('malformed items are failed verifications, not errors', async (t) => {
   ]);
   t.same(r, [false, false, false, true]);
 });
+
+t.test('messages of any length, and views into larger buffers, are checked as they are', async (t) => {
+  const pool = startVerifyPool();
+  t.teardown(() => pool.close());
+  const seed = new Uint8Array(randomBytes(32));
+  const publicKey = nodeEd25519.publicKey(seed);
+  const backing = new Uint8Array(randomBytes(20_000));
+  const lengths = [0, 1, 95, 101, 480, 4096, 15_000];
+  const items = lengths.map((n, i) => {
+    const message = backing.subarray(i * 3, i * 3 + n);
+    return { signature: nodeEd25519.sign(message, seed), message, publicKey: publicKey.subarray(0) };
+  });
+  // The same signatures over messages one byte shorter do not verify.
+  const shorter = items.filter((x) => x.message.length > 0).map((x) => ({ ...x, message: x.message.subarray(0, x.message.length - 1) }));
+  const r = await pool.verifyMany([...items, ...shorter]);
+  t.same(r, [...items.map(() => true), ...shorter.map(() => false)]);
+});
