@@ -87,6 +87,19 @@ t.test('revoked keys sign nothing after revocation', async (t) => {
   const s = party('supplier-r');
   await L.register(s);
   const kid = L.ledger.participant(s.id).keys[0]!.kid;
+  const revoke = () => L.sign(s, { type: 'participant.key.revoke', participant: s.id, kid, reason: 'laptop stolen' });
+  const addKey = () => L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('n').publicKey) });
+  // In one batch, the entry after the revocation is refused, and with it the whole batch ...
+  await t.rejects(L.ledger.submit([revoke(), addKey()]), { code: 'LEDGER_KEY_REVOKED', details: { index: 1 } });
+  // ... so the key still signs: nothing of the rolled-back revocation is remembered.
+  await L.ledger.submit([addKey()]);
+  const stranger = party('stranger-r');
+  await t.rejects(
+    L.ledger.submit([revoke(), L.sign(stranger, { type: 'participant.key.add', participant: stranger.id, publicKey: toBase64Url(party('s').publicKey) })]),
+    { code: 'LEDGER_SIGNER_UNKNOWN' },
+  );
+  await L.ledger.submit([addKey()]);
+  t.same(L.ledger.participant(s.id).keys.map((k) => k.valid), [true, true, true]);
   // self-revocation is signed by the key being revoked
   await L.ledger.submit([L.sign(s, { type: 'participant.key.revoke', participant: s.id, kid, reason: 'laptop stolen' })]);
   await t.rejects(
@@ -98,7 +111,7 @@ t.test('revoked keys sign nothing after revocation', async (t) => {
   await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(s2.publicKey) })]);
   await L.ledger.submit([L.sign(s2, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('m').publicKey) })]);
   const keys = L.ledger.participant(s.id).keys;
-  t.same(keys.map((k) => k.valid), [false, true, true]);
+  t.same(keys.map((k) => k.valid), [false, true, true, true, true]);
 });
 
 t.test('concurrent submissions are group-committed in order, each durable', async (t) => {

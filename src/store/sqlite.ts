@@ -327,6 +327,9 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
   // Records never change: parsed payloads are cached (the trace queries read many).
   const payloads = new Map<number, Payload>();
   const participantCache = new Map<string, ParticipantRecord | undefined>();
+  // Every entry's signing key is looked up while sequencing, and a new key's kid once more to
+  // refuse duplicates: cached (misses too) and dropped when an effect changes that kid's row.
+  const keyCache = new Map<string, KeyRecord | undefined>();
   const parseRecord = (seq: number): LedgerRecord => {
     const r = q.record.get(seq) as RecordRow | undefined;
     if (r === undefined) corrupt(`record ${seq}`);
@@ -349,6 +352,7 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
     } catch (e) {
       payloads.clear();
       participantCache.clear();
+      keyCache.clear();
       domain.forget();
       throw e;
     }
@@ -392,8 +396,12 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       return p;
     },
     key(kid) {
+      if (keyCache.has(kid)) return keyCache.get(kid);
       const r = q.key.get(kid) as KeyRow | undefined;
-      return r && toKey(r);
+      const k = r && toKey(r);
+      if (keyCache.size >= 10_000) keyCache.clear();
+      keyCache.set(kid, k);
+      return k;
     },
     participants: () => (q.participants.all() as ParticipantRow[]).map(toParticipant),
     keysOf: (participant) => (q.keysOf.all(participant) as KeyRow[]).map(toKey),
@@ -420,6 +428,7 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
       db.prepare('DELETE FROM participants').run();
       payloads.clear();
       participantCache.clear();
+      keyCache.clear();
     },
 
     transaction: (fn) => forgetOnRollback(() => inTransaction.immediate(fn) as ReturnType<typeof fn>),
@@ -446,10 +455,12 @@ function sqliteStore(db: Database.Database, path: string): LedgerStore {
           case 'key.insert': {
             const k = e.key;
             q.insertKey.run(k.kid, k.participant, k.publicKey, k.addedSeq, k.revokedSeq);
+            keyCache.delete(k.kid);
             break;
           }
           case 'key.revoke':
             q.revokeKey.run(e.seq, e.kid);
+            keyCache.delete(e.kid);
             break;
         }
       }

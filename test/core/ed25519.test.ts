@@ -265,6 +265,33 @@ t.test('isStrongPublicKey refuses exactly the small-order points and non-canonic
   const nonCanonical = new Uint8Array(32).fill(0xff);
   nonCanonical[31] = 0x7f; // y = 2^255 - 1 ≥ p
   t.notOk(isStrongPublicKey(nonCanonical), 'y ≥ p refused');
+  // Around p = 2^255 - 19, against a BigInt reference: every y ≥ p is refused, with or without the
+  // sign bit; below p only the small-order encodings are.
+  const smallOrder = new Set<string>();
+  q = ed.Point.ZERO;
+  for (let i = 0; i < 8; i++, q = q.add(t8)) {
+    const enc = q.toBytes();
+    smallOrder.add(toHex(enc));
+    if (q.x === 0n) smallOrder.add(toHex(Uint8Array.from(enc, (b, j) => (j === 31 ? b | 0x80 : b))));
+  }
+  const p = 2n ** 255n - 19n;
+  let checked = 0;
+  for (let low = 0xe0; low <= 0xff; low++) {
+    for (const top of [0x7f, 0x7e, 0xff, 0xfe]) {
+      for (const dent of [-1, 1, 15, 30]) {
+        const enc = new Uint8Array(32).fill(0xff);
+        enc[0] = low;
+        enc[31] = top;
+        if (dent > 0) enc[dent] = 0xfe;
+        let y = 0n;
+        for (let j = 31; j >= 0; j--) y = (y << 8n) | BigInt(j === 31 ? enc[j]! & 0x7f : enc[j]!);
+        const expected = y < p && !smallOrder.has(toHex(enc));
+        if (isStrongPublicKey(enc) !== expected) t.fail(`${toHex(enc)}: expected ${expected}`);
+        checked++;
+      }
+    }
+  }
+  t.equal(checked, 512, 'encodings around p checked against the reference');
   fc.assert(
     fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
       t.ok(isStrongPublicKey(nobleEd25519.publicKey(seed)), 'honest keys pass');
