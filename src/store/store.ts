@@ -5,7 +5,9 @@
  * Writes happen only inside `transaction`, which the ledger uses for group commit: one commit for
  * every submission that arrived during the previous one. Inside it, `savepoint` makes each
  * submitted batch atomic on its own, so a rejected batch leaves no trace while the others in the
- * same commit go through. Reads inside a transaction see its earlier writes.
+ * same commit go through; the ledger uses it only once a group had a rejection, because a
+ * savepoint makes the engine keep the prior image of every page it touches. Reads inside a
+ * transaction see its earlier writes.
  *
  * A commit is atomic but not yet durable; `sync()` makes every transaction committed before the
  * call durable (on disk), without blocking the event loop. Nothing is acknowledged before it.
