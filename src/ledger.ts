@@ -5,9 +5,10 @@
  * signature-checked as they arrive; they then wait in a queue that is drained on the next turn of
  * the event loop, in one SQLite transaction for everything that arrived meanwhile. Each submitted
  * batch is atomic on its own, so a rejected batch leaves no trace and does not hold back the
- * others (commitGroup: no savepoints unless a batch is rejected, then one per batch). The commit is then made durable by `store.sync()` off the event loop; while one sync is
- * under way, the next groups commit, and one sync covers them all. Submissions are answered only
- * after the sync that covers their commit, so every acknowledged entry is on disk.
+ * others (commitGroup: no savepoints unless a batch is rejected, then one per batch). The commit
+ * is then made durable by `store.sync()` off the event loop; while one sync is under way, the
+ * next groups commit, and one sync covers them all. Submissions are answered only after the sync
+ * that covers their commit, so every acknowledged entry is on disk.
  *
  * Two heads: `head` is what is committed (the sequencer appends to it); `durable` is what is on
  * disk. Reads, proofs and checkpoints only ever show the durable head, so nothing anyone saw or

