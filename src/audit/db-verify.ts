@@ -46,7 +46,7 @@ import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
-import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import { KEYS_INDEXED_UPTO, MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
 /** The name of each check, as reports and tests name them. */
@@ -66,6 +66,7 @@ export type DbCheck =
   | 'merkle'
   | 'checkpoint'
   | 'duplicate'
+  | 'keys'
   | 'replay'
   | 'projection';
 
@@ -116,7 +117,7 @@ export type DbVerifyPhase = 'copy' | 'checkpoints' | 'records' | 'rebuild' | 'pr
 /** Every check run, in report order. */
 export const DB_CHECKS: readonly DbCheck[] = [
   'schema', 'genesis', 'meta', 'seq', 'leaf', 'leaf-seq', 'leaf-hash', 'chain', 'columns', 'recorded-at', 'signature', 'registry',
-  'merkle', 'checkpoint', 'duplicate', 'replay', 'projection',
+  'merkle', 'checkpoint', 'duplicate', 'keys', 'replay', 'projection',
 ];
 
 /** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
@@ -183,6 +184,7 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
     const checkpoints = checkCheckpointRows(raw, key.verifierKey, ed, fail, progress);
     const scan = scanRecords(raw, ed, fail, progress);
     checkDuplicates(raw, fail);
+    checkKeyTables(raw, fail);
     compareDerived(raw, store, fail, progress);
 
     return {
@@ -642,6 +644,26 @@ function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): 
   for (const d of leaves) {
     const seqs = sorted(d.seqs);
     fail({ check: 'duplicate', seq: seqs[1]!, key: `leaf_hash=${hex(d.leaf_hash)}`, found: `seqs ${seqs.join(',')}`, message: `the same leaf hash is stored at seqs ${seqs.join(',')}` });
+  }
+}
+
+/**
+ * The key tables (src/store/sqlite.ts) against the records' key columns, which were checked
+ * against the leaves: every record below 'keys_indexed_upto' has its row in each, and no row
+ * points at another record's key or at a record above it. A missing row would let the database
+ * take a replay of that record.
+ */
+function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): void {
+  const upto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEYS_INDEXED_UPTO) ?? 0);
+  for (const [table, column] of [['entry_keys', 'entry_key'], ['leaf_keys', 'leaf_key']] as const) {
+    const missing = raw.prepare(`SELECT seq FROM records r WHERE seq < ? AND NOT EXISTS (SELECT 1 FROM ${table} k WHERE k.seq = r.seq AND k.key = r.${column}) ORDER BY seq LIMIT 100`).pluck().all(upto) as number[];
+    for (const seq of missing) {
+      fail({ check: 'keys', seq, table, message: `record ${seq} is below keys_indexed_upto (${upto}) but has no row in ${table}` });
+    }
+    const stray = raw.prepare(`SELECT k.key, k.seq FROM ${table} k LEFT JOIN records r ON r.seq = k.seq WHERE k.seq >= ? OR r.seq IS NULL OR r.${column} IS NOT k.key ORDER BY k.seq LIMIT 100`).all(upto) as Array<{ key: number; seq: number }>;
+    for (const k of stray) {
+      fail({ check: 'keys', seq: k.seq, table, key: String(k.key), message: `${table} row (${k.key}, ${k.seq}) is not the key of an indexed record` });
+    }
   }
 }
 

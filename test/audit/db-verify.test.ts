@@ -247,6 +247,20 @@ t.test('an entry rewritten with every later hash recomputed', async (t) => {
   t.ok(find(r, 'checkpoint', (f) => /root/.test(f.message)), 'and so do the signed checkpoints');
 });
 
+t.test('a key table row removed or pointed elsewhere', async (t) => {
+  const path = copyOf();
+  const seq = receipts['s2']!.seq;
+  tamper(path, (db) => {
+    t.equal(Number(db.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_upto'").pluck().get()), size, 'the closed ledger has every key in the key tables');
+    db.prepare('DELETE FROM entry_keys WHERE seq = ?').run(seq);
+    db.prepare('INSERT INTO leaf_keys (key, seq) VALUES (?, ?)').run(12345, seq);
+  });
+  const r = await verifyDatabase(path);
+  t.ok(find(r, 'keys', (f) => f.seq === seq && f.table === 'entry_keys' && /no row/.test(f.message)), 'the missing entry key is named');
+  t.ok(find(r, 'keys', (f) => f.seq === seq && f.table === 'leaf_keys' && f.key === '12345'), 'and the stray leaf key');
+  t.same(checksOf(r).filter((c) => c !== 'schema'), ['keys'], 'nothing else is wrong');
+});
+
 t.test('an entry replayed at the end of the log', async (t) => {
   const path = copyOf();
   const seq = receipts['s2']!.seq;

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import Database from 'better-sqlite3';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes.js';
@@ -397,4 +398,103 @@ t.test('property: any sequence of appends proves every inclusion and consistency
     { numRuns: 15 },
   );
   t.equal(runs >= 15, true, 'ran the property');
+});
+
+t.test('deferred key tables: the newest records are found through the tail, the rest through the key tables', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-keys-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'k.db');
+  const leafHashOf = (seq: number, salt = '') => new Uint8Array(createHash('sha256').update(`leaf ${seq}${salt}`).digest());
+  const rec = (seq: number, id = `e${seq}`, salt = '') => {
+    const leafHash = leafHashOf(seq, salt);
+    return { seq, signer: 'acme', entryId: id, type: 't', payloadHash: new Uint8Array(32).fill(seq & 0xff), leaf: new Uint8Array([seq & 0xff]), leafHash, chainHash: leafHash };
+  };
+  const spied = withConnectionSpy(() => openSqliteStore(path, { keysMergeAt: 8 }));
+  const store = spied.value!;
+  const conn = spied.connections[0]!;
+  t.teardown(() => store.close());
+  const raw = new Database(path, { readonly: true });
+  t.teardown(() => raw.close());
+  const keyRows = () => [raw.prepare('SELECT COUNT(*) FROM entry_keys').pluck().get(), raw.prepare('SELECT COUNT(*) FROM leaf_keys').pluck().get()];
+  const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_upto'").pluck().get());
+  const found = (seq: number, id = `e${seq}`, salt = '') => [store.entryBySignerId('acme', id)?.seq, store.seqOfLeafHash(leafHashOf(seq, salt))];
+  const append = (from: number, to: number) => store.transaction(() => { for (let s = from; s < to; s++) store.insertRecord(rec(s)); });
+
+  append(0, 5);
+  t.same(keyRows(), [0, 0], 'five records: their keys are not in the key tables yet');
+  t.equal(upto(), 0);
+  for (let s = 0; s < 5; s++) t.same(found(s), [s, s], `record ${s} found through the tail`);
+  t.same(store.entryBySignerId('acme', 'e3')?.payloadHash, new Uint8Array(32).fill(3), 'with its payload hash');
+  t.same(found(5), [undefined, undefined], 'an absent record is not found');
+
+  append(5, 9);
+  t.same(keyRows(), [9, 9], 'the commit that reached 8 moved every key, sorted, to the key tables');
+  t.equal(upto(), 9);
+  for (let s = 0; s < 9; s++) t.same(found(s), [s, s], `record ${s} found through the key tables`);
+
+  await t.test('a rolled-back transaction or savepoint takes its keys back', async (t) => {
+    t.throws(() => store.transaction(() => { store.insertRecord(rec(9)); store.insertRecord(rec(10)); throw new Error('rejected'); }), /rejected/);
+    t.same(found(9), [undefined, undefined], 'a rolled-back record is not found');
+    store.transaction(() => {
+      store.insertRecord(rec(9, 'a'));
+      t.throws(() => store.savepoint(() => { store.insertRecord(rec(10, 'b')); throw new Error('one batch rejected'); }));
+      store.insertRecord(rec(10, 'c', 'c'));
+    });
+    t.same(found(9, 'a'), [9, 9]);
+    t.equal(store.entryBySignerId('acme', 'b'), undefined, 'the rolled-back savepoint\'s entry is gone');
+    t.same(found(10, 'c', 'c'), [10, 10], 'the seq it had went to the next record');
+    t.equal(store.seqOfLeafHash(leafHashOf(10)), undefined, 'and so did the leaf');
+  });
+
+  await t.test('a failed merge is rolled back with its transaction; the keys stay findable', async (t) => {
+    conn.exec("CREATE TEMP TRIGGER merge_fails BEFORE INSERT ON main.entry_keys BEGIN SELECT RAISE(ABORT, 'merge failed'); END");
+    const size = store.size();
+    t.throws(() => append(size, size + 8), /merge failed/, 'the transaction that reached 8 fails in its merge');
+    t.equal(store.size(), size, 'its records are gone');
+    t.same(found(size), [undefined, undefined]);
+    t.same(found(9, 'a'), [9, 9], 'the records before it are still found');
+    conn.exec('DROP TRIGGER temp.merge_fails');
+    append(size, size + 8);
+    t.same(keyRows(), [size + 8, size + 8], 'the next merge takes them all');
+    t.equal(upto(), size + 8);
+    for (let s = size; s < size + 8; s++) t.same(found(s), [s, s]);
+  });
+
+  await t.test('a reader finds what another connection appended after it opened', async (t) => {
+    const reader = openSqliteStore(path, { readonly: true });
+    t.teardown(() => reader.close());
+    const size = store.size();
+    append(size, size + 3);
+    t.equal(reader.entryBySignerId('acme', `e${size + 2}`)?.seq, size + 2);
+    t.equal(reader.seqOfLeafHash(leafHashOf(size + 1)), size + 1);
+    append(size + 3, size + 12); // a merge by the writer
+    t.equal(reader.entryBySignerId('acme', `e${size + 11}`)?.seq, size + 11, 'and after the writer merged');
+    t.equal(reader.entryBySignerId('acme', `e${size}`)?.seq, size);
+  });
+
+  await t.test('the database refuses a record repeating an indexed one; the key tables are append-only', async (t) => {
+    const size = store.size();
+    t.equal(upto(), size, 'everything is in the key tables here');
+    t.throws(() => store.transaction(() => store.insertRecord({ ...rec(size), entryId: 'e0' })), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, '(signer, entry_id) of seq 0');
+    t.throws(() => store.transaction(() => store.insertRecord({ ...rec(size), leafHash: leafHashOf(0) })), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, 'the leaf hash of seq 0');
+    t.same(found(size), [undefined, undefined]);
+    for (const sql of ['UPDATE entry_keys SET seq = seq + 1', 'DELETE FROM entry_keys', 'UPDATE leaf_keys SET key = 0', 'DELETE FROM leaf_keys WHERE seq = 0']) {
+      t.throws(() => conn.exec(sql), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, sql);
+    }
+  });
+
+  await t.test('closing merges the tail; reopening reads an unmerged tail from the records', async (t) => {
+    const size = store.size();
+    append(size, size + 3);
+    t.equal(upto(), size, 'three records in the tail');
+    const again = openSqliteStore(path, { readonly: true });
+    t.equal(again.entryBySignerId('acme', `e${size + 2}`)?.seq, size + 2, 'a new connection reads the tail at open');
+    await again.close();
+    await store.close();
+    t.equal(upto(), size + 3, 'closed: every key is in the key tables');
+    t.same(keyRows(), [size + 3, size + 3]);
+    const reopened = openSqliteStore(path);
+    t.same([reopened.entryBySignerId('acme', `e${size + 2}`)?.seq, reopened.seqOfLeafHash(leafHashOf(size + 2))], [size + 2, size + 2]);
+    await reopened.close();
+  });
 });
