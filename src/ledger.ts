@@ -313,7 +313,7 @@ export function openLedger(options: LedgerOptions) {
     const ok = await verifyMany!(
       toCheck.map(({ p, publicKey }) => ({ signature: signatureBytes(p.entry.signature.sig), message: p.message, publicKey })),
     );
-    const out: Prepared[] = entries.map((p) => ({ ...p, verifiedWith: undefined }));
+    const out: Array<{ -readonly [K in keyof Prepared]: Prepared[K] }> = entries.map((p) => ({ ...p, verifiedWith: undefined }));
     toCheck.forEach(({ i, p, publicKey }, j) => {
       if (!ok[j]) {
         // Same verdict and error as verifying inline (verifyEntrySignature names the reason).
@@ -323,7 +323,7 @@ export function openLedger(options: LedgerOptions) {
           throw withIndex(e, i, batch);
         }
       }
-      out[i] = { ...out[i]!, verifiedWith: publicKey };
+      out[i]!.verifiedWith = publicKey;
     });
     return out;
   }

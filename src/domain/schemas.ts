@@ -21,7 +21,20 @@ export const EntryId = z.string().regex(/^[\x21-\x7e]{1,128}$/, 'id: 1-128 print
 // RFC 3339 date-time with an explicit offset (Z or ±hh:mm), optional fraction.
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time, or undefined if it is not one (or names a
+ * day that does not exist). The last answer is kept: the schema's check and the ledger's clock-skew
+ * check ask about each entry's time one after the other.
+ */
 export function parseTimestamp(s: string): number | undefined {
+  if (s === lastTimestamp.s) return lastTimestamp.t;
+  const t = parseTimestampUncached(s);
+  lastTimestamp = { s, t };
+  return t;
+}
+let lastTimestamp: { s: string | undefined; t: number | undefined } = { s: undefined, t: undefined };
+
+function parseTimestampUncached(s: string): number | undefined {
   const m = RFC3339.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, se] = m.map(Number) as number[];

@@ -596,10 +596,11 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       for (const n of nodes) q.insertNode.run(n.level, n.index, n.hash);
     },
     applyEffects(effects: readonly RegistryEffect[]) {
-      if (effects.length > 0) participantCache.clear();
       for (const e of effects) {
         switch (e.kind) {
           case 'participant.insert': {
+            // Key effects leave participant rows alone: only a new participant changes what is cached.
+            participantCache.delete(e.participant.id);
             const p = e.participant;
             q.insertParticipant.run(p.id, p.name, JSON.stringify(p.roles), p.gln, p.registeredSeq);
             break;
