@@ -378,9 +378,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
 
   // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys: see the
   // migration that made the key tables. `tailLog` lists them in seq order, so that a rollback can
-  // take back its own and a merge can write them out; `tailEnd` is one past the last record seen.
+  // take back its own and a merge can write them out.
   let keysUpto = 0;
-  let tailEnd = 0;
   let tailLog: Array<{ seq: number; entry: string; leafKey: number }> = [];
   const tailEntries = new Map<string, number>();
   const tailLeaves = new Map<number, number[]>();
@@ -396,17 +395,17 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     if (same === undefined) tailLeaves.set(leafKey, [seq]);
     else same.push(seq);
     tailLog.push({ seq, entry, leafKey });
-    tailEnd = seq + 1;
   }
+  /** One past the last record the tail (or the key tables) covers. */
+  const tailEnd = (): number => (tailLog.length > 0 ? tailLog.at(-1)!.seq + 1 : keysUpto);
   /** Read the records not yet in the key tables: at open, after a failed merge, or if another connection wrote. */
   function extendTail(): void {
-    for (const r of q.tail.iterate(tailEnd) as IterableIterator<{ seq: number; signer: string; entry_id: string; leaf_key: number }>) {
+    for (const r of q.tail.iterate(tailEnd()) as IterableIterator<{ seq: number; signer: string; entry_id: string; leaf_key: number }>) {
       addTail(r.seq, r.signer, r.entry_id, r.leaf_key);
     }
   }
   function loadTail(): void {
     keysUpto = Number(q.meta.get(KEYS_INDEXED_UPTO) ?? 0);
-    tailEnd = keysUpto;
     tailLog = [];
     tailEntries.clear();
     tailLeaves.clear();
@@ -420,7 +419,6 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       if (same.length === 0) tailLeaves.delete(leafKey);
       else tailLeaves.set(leafKey, same);
     }
-    tailEnd = tailLog.length > 0 ? tailLog.at(-1)!.seq + 1 : keysUpto;
   }
   /** Write the tail's keys into the key tables, sorted (one page takes many), inside the open transaction. */
   function mergeTail(): void {
@@ -428,8 +426,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     merges++;
     q.mergeEntryKeys.run(keysUpto);
     q.mergeLeafKeys.run(keysUpto);
-    q.setMeta.run(KEYS_INDEXED_UPTO, String(tailEnd));
-    keysUpto = tailEnd;
+    keysUpto = tailEnd();
+    q.setMeta.run(KEYS_INDEXED_UPTO, String(keysUpto));
     tailLog = [];
     tailEntries.clear();
     tailLeaves.clear();
@@ -438,7 +436,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   function tailMayBeStale(): boolean {
     if (writing) return false;
     const size = q.size.get() as number;
-    if (size <= tailEnd) return false;
+    if (size <= tailEnd()) return false;
     if (tailLog.length > 4 * keysMergeAt) loadTail(); // a long-lived reader: start from the key tables again
     else extendTail();
     return true;
