@@ -46,7 +46,7 @@ import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
-import { KEYS_INDEXED_UPTO, MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
 /** The name of each check, as reports and tests name them. */
@@ -651,7 +651,8 @@ function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): 
  * The key tables (src/store/sqlite.ts) against the records' key columns, which were checked
  * against the leaves: every record below 'keys_indexed_upto' has its row in each, and no row
  * points at another record's key or at a record above it. A missing row would let the database
- * take a replay of that record.
+ * take a replay of that record. Likewise kid_keys against participant_keys below
+ * 'kids_indexed_upto', and no kid registered twice (participant_keys no longer has kid as its key).
  */
 function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): void {
   const upto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEYS_INDEXED_UPTO) ?? 0);
@@ -664,6 +665,21 @@ function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): v
     for (const k of stray) {
       fail({ check: 'keys', seq: k.seq, table, key: String(k.key), message: `${table} row (${k.key}, ${k.seq}) is not the key of an indexed record` });
     }
+  }
+  // kid_keys against participant_keys (compared with a rebuild from the log in 'projection').
+  const kidsUpto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KIDS_INDEXED_UPTO) ?? 0);
+  const unindexed = raw.prepare('SELECT kid, added_seq AS seq FROM participant_keys p WHERE added_seq < ? AND NOT EXISTS (SELECT 1 FROM kid_keys k WHERE k.kid = p.kid AND k.seq = p.added_seq) ORDER BY added_seq LIMIT 100').all(kidsUpto) as Array<{ kid: string; seq: number }>;
+  for (const k of unindexed) {
+    fail({ check: 'keys', seq: k.seq, table: 'kid_keys', key: k.kid, message: `key ${k.kid} (added at seq ${k.seq}) is below kids_indexed_upto (${kidsUpto}) but has no row in kid_keys` });
+  }
+  const strayKids = raw.prepare('SELECT k.kid, k.seq FROM kid_keys k LEFT JOIN participant_keys p ON p.added_seq = k.seq AND p.kid = k.kid WHERE k.seq >= ? OR p.kid IS NULL OR p.participant IS NOT k.participant ORDER BY k.seq LIMIT 100').all(kidsUpto) as Array<{ kid: string; seq: number }>;
+  for (const k of strayKids) {
+    fail({ check: 'keys', seq: k.seq, table: 'kid_keys', key: k.kid, message: `kid_keys row (${k.kid}, ${k.seq}) is not an indexed key of participant_keys` });
+  }
+  const twice = raw.prepare('SELECT kid, GROUP_CONCAT(added_seq) AS seqs FROM participant_keys GROUP BY kid HAVING COUNT(*) > 1 ORDER BY kid LIMIT 100').all() as Array<{ kid: string; seqs: string }>;
+  for (const k of twice) {
+    const seqs = k.seqs.split(',').map(Number).sort((a, b) => a - b);
+    fail({ check: 'keys', seq: seqs[1]!, table: 'participant_keys', key: k.kid, found: `seqs ${seqs.join(',')}`, message: `key ${k.kid} is registered more than once (seqs ${seqs.join(',')})` });
   }
 }
 

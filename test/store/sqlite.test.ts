@@ -498,3 +498,152 @@ t.test('deferred key tables: the newest records are found through the tail, the 
     await reopened.close();
   });
 });
+
+t.test('keys by kid: the newest through the in-memory tail, the rest through kid_keys', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-kids-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'k.db');
+  const spied = withConnectionSpy(() => openSqliteStore(path, { keysMergeAt: 4 }));
+  const store = spied.value!;
+  const conn = spied.connections[0]!;
+  t.teardown(() => store.close());
+  const raw = new Database(path, { readonly: true });
+  t.teardown(() => raw.close());
+  const kidRows = () => raw.prepare('SELECT kid, seq FROM kid_keys ORDER BY seq, kid').all() as Array<{ kid: string; seq: number }>;
+  const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get());
+  const kid = (seq: number, n = 0) => `k${String(seq).padStart(4, '0')}-${n}`;
+  const key = (seq: number, n = 0) => ({ kid: kid(seq, n), participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null });
+  const addKeys = (...seqs: number[]) => store.transaction(() => store.applyEffects(seqs.map((s) => ({ kind: 'key.insert' as const, key: key(s) }))));
+  // A fresh handle per lookup: the store caches what it found (misses too), which would hide the tables.
+  const fresh = () => openSqliteStore(path, { readonly: true });
+  const lookUp = async (k: string) => {
+    const s = fresh();
+    try {
+      return s.key(k);
+    } finally {
+      await s.close();
+    }
+  };
+
+  store.transaction(() => store.applyEffects([{ kind: 'participant.insert', participant: { id: 'acme', name: 'Acme', roles: ['supplier'], gln: null, registeredSeq: 0 } }]));
+  addKeys(1, 2);
+  t.same(kidRows(), [], 'two keys: not in kid_keys yet');
+  t.equal(upto(), 0);
+  t.match(store.key(kid(1)), { kid: kid(1), addedSeq: 1, revokedSeq: null }, 'found through the tail');
+  t.match(await lookUp(kid(2)), { kid: kid(2), addedSeq: 2 }, 'a new connection reads the tail from participant_keys at open');
+  t.equal(store.key('nope'), undefined, 'an absent kid is not found');
+
+  addKeys(3, 4);
+  t.same(kidRows().map((r) => r.seq), [1, 2, 3, 4], 'the commit that reached 4 keys moved them all to kid_keys');
+  t.equal(upto(), 5);
+  t.match(await lookUp(kid(3)), { kid: kid(3), addedSeq: 3, publicKey: new Uint8Array(32).fill(3) }, 'found through kid_keys');
+
+  await t.test("a participant's keys, in the order they were added, from kid_keys and the tail", async (t) => {
+    store.transaction(() =>
+      store.applyEffects([
+        { kind: 'participant.insert', participant: { id: 'beta', name: 'Beta', roles: ['carrier'], gln: null, registeredSeq: 5 } },
+        { kind: 'key.insert', key: { ...key(5, 1), participant: 'beta' } },
+        { kind: 'key.insert', key: { ...key(5, 0), participant: 'beta' } },
+      ]),
+    );
+    t.same(store.keysOf('acme').map((k) => k.kid), [1, 2, 3, 4].map((s) => kid(s)), 'indexed');
+    t.same(store.keysOf('beta').map((k) => k.kid), [kid(5, 0), kid(5, 1)], 'in the tail, by (seq, kid)');
+    const s = fresh();
+    t.same(s.keysOf('beta').map((k) => k.kid), [kid(5, 0), kid(5, 1)], 'read back at open');
+    await s.close();
+    t.same(store.keysOf('nobody'), []);
+  });
+
+  await t.test('a revocation finds its row in either place', async (t) => {
+    store.transaction(() => store.applyEffects([{ kind: 'key.revoke', kid: kid(2), seq: 6 }, { kind: 'key.revoke', kid: kid(5), seq: 6 }]));
+    t.match(store.key(kid(2)), { revokedSeq: 6 }, 'an indexed key');
+    t.match(store.key(kid(5)), { revokedSeq: 6, participant: 'beta' }, 'a key in the tail');
+    t.match(store.keysOf('beta'), [{ kid: kid(5), revokedSeq: 6 }, { kid: kid(5, 1), revokedSeq: null }]);
+    t.match(await lookUp(kid(2)), { revokedSeq: 6 }, 'on disk');
+    t.match(await lookUp(kid(1)), { revokedSeq: null }, 'the others are untouched');
+  });
+
+  await t.test('a rolled-back transaction or savepoint takes its keys back', async (t) => {
+    t.throws(() => store.transaction(() => { store.applyEffects([{ kind: 'key.insert', key: key(7) }]); throw new Error('rejected'); }), /rejected/);
+    t.equal(store.key(kid(7)), undefined, 'a rolled-back key is not found');
+    store.transaction(() => {
+      t.throws(() => store.savepoint(() => { store.applyEffects([{ kind: 'key.insert', key: key(7) }]); throw new Error('one batch rejected'); }));
+      store.applyEffects([{ kind: 'key.insert', key: key(7, 1) }]);
+    });
+    t.equal(store.key(kid(7)), undefined, 'the rolled-back savepoint\'s key is gone');
+    t.match(store.key(kid(7, 1)), { addedSeq: 7 });
+  });
+
+  await t.test('a failed merge is rolled back with its transaction; the keys stay findable', async (t) => {
+    conn.exec("CREATE TEMP TRIGGER kid_merge_fails BEFORE INSERT ON main.kid_keys BEGIN SELECT RAISE(ABORT, 'merge failed'); END");
+    t.throws(() => addKeys(8, 9), /merge failed/, 'the transaction that reached 4 fails in its merge');
+    t.equal(store.key(kid(8)), undefined, 'its keys are gone');
+    t.match(store.key(kid(5)), { addedSeq: 5 }, 'the keys before it are still found');
+    conn.exec('DROP TRIGGER temp.kid_merge_fails');
+    addKeys(8, 9);
+    t.same(kidRows().map((r) => r.seq), [1, 2, 3, 4, 5, 5, 7, 8, 9], 'the next merge takes them all');
+    t.same(store.keysOf('beta').map((k) => k.kid), [kid(5, 0), kid(5, 1)], "and the participant's keys are found through its index");
+    t.equal(upto(), 10);
+  });
+
+  await t.test('a reader finds keys another connection added after it opened', async (t) => {
+    const reader = openSqliteStore(path, { readonly: true });
+    t.teardown(() => reader.close());
+    // The reader notices new keys when records were appended, as the ledger always does with them.
+    store.transaction(() => {
+      store.insertRecord({ seq: 0, signer: 'acme', entryId: 'r0', type: 't', payloadHash: new Uint8Array(32), leaf: new Uint8Array([0]), leafHash: new Uint8Array(32).fill(9), chainHash: new Uint8Array(32) });
+      store.applyEffects([{ kind: 'key.insert', key: key(10) }]);
+    });
+    t.match(reader.key(kid(10)), { addedSeq: 10 });
+  });
+
+  await t.test('clearing the derived tables clears kid_keys; the keys added again are found', async (t) => {
+    store.transaction(() => {
+      store.clearDerived();
+      t.equal(store.key(kid(3)), undefined, 'cleared');
+      store.applyEffects([{ kind: 'participant.insert', participant: { id: 'acme', name: 'Acme', roles: ['supplier'], gln: null, registeredSeq: 0 } }]);
+      store.applyEffects([1, 3, 11].map((s) => ({ kind: 'key.insert' as const, key: key(s) })));
+    });
+    t.same(kidRows(), [], 'three keys: kid_keys stays empty until the next merge');
+    t.equal(upto(), 0);
+    t.match(store.key(kid(3)), { addedSeq: 3 });
+    t.match(await lookUp(kid(11)), { addedSeq: 11 });
+    t.throws(() => store.transaction(() => { store.clearDerived(); throw new Error('rebuild failed'); }), /rebuild failed/);
+    t.match(store.key(kid(1)), { addedSeq: 1 }, 'a rolled-back clear leaves the keys findable');
+  });
+
+  await t.test('closing merges the tail', async (t) => {
+    await store.close();
+    t.same(kidRows().map((r) => r.seq), [1, 3, 11]);
+    t.equal(upto(), 12);
+    t.match(await lookUp(kid(11)), { addedSeq: 11 });
+  });
+});
+
+t.test('a database of schema version 6 keeps its keys, now found through kid_keys', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-v6-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'v6.db');
+  const v6 = new Database(path);
+  v6.pragma('journal_mode = WAL');
+  for (const step of MIGRATIONS.slice(0, 6)) {
+    if (typeof step === 'string') v6.exec(step);
+    else step(v6);
+  }
+  v6.pragma('user_version = 6');
+  v6.exec(`INSERT INTO participants (id, name, roles, gln, registered_seq) VALUES ('acme', 'Acme', '["supplier"]', NULL, 1)`);
+  const addKey = v6.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq) VALUES (?, ?, ?, ?, ?)');
+  addKey.run('ffff000000000000', 'acme', Buffer.alloc(32, 1), 1, 3);
+  addKey.run('0000ffff00000000', 'acme', Buffer.alloc(32, 2), 2, null);
+  v6.close();
+  const store = openSqliteStore(path);
+  t.match(store.key('ffff000000000000'), { participant: 'acme', addedSeq: 1, revokedSeq: 3, publicKey: new Uint8Array(32).fill(1) });
+  t.match(store.key('0000ffff00000000'), { addedSeq: 2, revokedSeq: null });
+  t.same(store.keysOf('acme').map((k) => k.kid), ['ffff000000000000', '0000ffff00000000'], 'in the order they were added');
+  await store.close();
+  const again = new Database(path, { readonly: true });
+  t.teardown(() => again.close());
+  t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  t.same(again.prepare('SELECT kid, seq FROM kid_keys ORDER BY kid').all(), [{ kid: '0000ffff00000000', seq: 2 }, { kid: 'ffff000000000000', seq: 1 }]);
+  t.equal(again.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get(), '3');
+});
