@@ -46,7 +46,7 @@ import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
-import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
 /** The name of each check, as reports and tests name them. */
@@ -418,7 +418,7 @@ function scanRecords(
 ): { records: number } {
   const total = raw.prepare('SELECT COUNT(*) FROM records').pluck().get() as number;
   const page = raw.prepare('SELECT seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
-  const nodeAt = raw.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?').pluck();
+  const nodeAt = raw.prepare('SELECT hash FROM merkle_nodes WHERE pos = ?').pluck();
   const cps = checkpointsBySize(raw);
   const registry = memoryRegistry();
 
@@ -480,7 +480,7 @@ function scanRecords(
         frontier = appended.frontier;
         treeSize++;
         for (const n of appended.newNodes) {
-          const stored = bytesOf(nodeAt.get(n.level, n.index));
+          const stored = bytesOf(nodeAt.get(merklePos(n.level, n.index)));
           if (stored === undefined || !equalBytes(stored, n.hash)) {
             fail({
               check: 'merkle', seq, table: 'merkle_nodes', key: `level=${n.level}, idx=${n.index}`,
@@ -498,9 +498,13 @@ function scanRecords(
 
   // Nodes that no record completed (a forged subtree, or nodes of records deleted from the end).
   if (!treeBroken) {
-    const extra = raw.prepare('SELECT level, idx FROM merkle_nodes WHERE level < 1 OR idx < 0 OR (idx + 1) * (1 << level) > ? ORDER BY level, idx LIMIT 100').all(treeSize) as Array<{ level: number; idx: number }>;
-    for (const n of extra) {
-      fail({ check: 'merkle', table: 'merkle_nodes', key: `level=${n.level}, idx=${n.idx}`, found: 'a row', expected: 'no row', message: `Merkle node (level ${n.level}, index ${n.idx}) covers leaves beyond the log's ${treeSize} records` });
+    const extra = raw.prepare('SELECT pos FROM merkle_nodes WHERE pos < 0 OR pos >= ? ORDER BY pos LIMIT 100').pluck().all(merkleNodesIn(treeSize)) as number[];
+    for (const pos of extra) {
+      const n = pos >= 0 ? merkleNodeAt(pos) : undefined;
+      fail({
+        check: 'merkle', table: 'merkle_nodes', key: n === undefined ? `pos=${pos}` : `level=${n.level}, idx=${n.index}`, found: 'a row', expected: 'no row',
+        message: n === undefined ? `Merkle node at pos ${pos} is not a place in any tree` : `Merkle node (level ${n.level}, index ${n.index}) covers leaves beyond the log's ${treeSize} records`,
+      });
     }
   } else {
     fail({ check: 'merkle', message: `Merkle nodes and checkpoint roots beyond seq ${treeSize - 1} not checked: records are missing` });

@@ -195,7 +195,68 @@ export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void
         ON CONFLICT (key) DO UPDATE SET value = excluded.value;
     `);
   },
+  // Merkle nodes by their place in the order they are made (merklePos), not by (level, idx): each
+  // level's newest nodes sat in its own part of the B-tree, so a commit of 9 single entries wrote
+  // 6.9 pages of merkle_nodes to the WAL, and pages split in the middle were left half full. Now
+  // every new node goes after the last one.
+  (db) => {
+    db.function('merkle_pos', { deterministic: true }, (level, idx) => merklePos(Number(level), Number(idx)));
+    db.exec(`
+      CREATE TABLE merkle_nodes_by_pos (pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);
+      INSERT INTO merkle_nodes_by_pos (pos, hash) SELECT merkle_pos(level, idx), hash FROM merkle_nodes ORDER BY 1;
+      DROP TABLE merkle_nodes;
+      ALTER TABLE merkle_nodes_by_pos RENAME TO merkle_nodes;
+      CREATE TRIGGER merkle_nodes_no_update BEFORE UPDATE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+      CREATE TRIGGER merkle_nodes_no_delete BEFORE DELETE ON merkle_nodes
+        BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+      CREATE TRIGGER merkle_nodes_no_replace BEFORE INSERT ON merkle_nodes
+        WHEN EXISTS (SELECT 1 FROM merkle_nodes WHERE pos = NEW.pos)
+        BEGIN SELECT RAISE(ABORT, 'merkle_nodes are append-only'); END;
+    `);
+  },
 ];
+
+/** Set bits of a non-negative safe integer. */
+function popcount(n: number): number {
+  let bits = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 0x1_0000_0000)) {
+    let low = x % 0x1_0000_0000;
+    while (low !== 0) {
+      low &= low - 1;
+      bits++;
+    }
+  }
+  return bits;
+}
+
+/** Merkle nodes above the leaves in a tree of `size` leaves: one per completed subtree of two or more. */
+export const merkleNodesIn = (size: number): number => size - popcount(size);
+
+/**
+ * Where the node at `level` ≥ 1 and `index` is stored: the nodes made before it when the leaves
+ * are appended one by one (each append makes its leaf, then the parents it completes, bottom up).
+ * The node covers leaves up to m − 1, m = (index + 1)·2^level; the nodes of the first m − 1 leaves
+ * come first, then those of leaf m − 1 below it.
+ */
+export function merklePos(level: number, index: number): number {
+  const m = (index + 1) * 2 ** level;
+  return merkleNodesIn(m - 1) + level - 1;
+}
+
+/** The (level, index) stored at `pos` (the inverse of merklePos), for reports. */
+export function merkleNodeAt(pos: number): { level: number; index: number } {
+  // The smallest m whose tree has more than pos nodes: the node is made by leaf m − 1.
+  let lo = 1;
+  let hi = 2 * (pos + 1);
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (merkleNodesIn(mid) > pos) hi = mid;
+    else lo = mid + 1;
+  }
+  const level = pos - merkleNodesIn(lo - 1) + 1;
+  return { level, index: lo / 2 ** level - 1 };
+}
 
 /** meta key: every record with a smaller seq has its rows in entry_keys and leaf_keys. */
 export const KEYS_INDEXED_UPTO = 'keys_indexed_upto';
@@ -387,7 +448,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     mergeEntryKeys: db.prepare('INSERT INTO entry_keys (key, seq) SELECT entry_key, seq FROM records WHERE seq >= ? ORDER BY entry_key, seq'),
     mergeLeafKeys: db.prepare('INSERT INTO leaf_keys (key, seq) SELECT leaf_key, seq FROM records WHERE seq >= ? ORDER BY leaf_key, seq'),
     leafHash: db.prepare('SELECT leaf_hash FROM records WHERE seq = ?').pluck(),
-    node: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?').pluck(),
+    node: db.prepare('SELECT hash FROM merkle_nodes WHERE pos = ?').pluck(),
     participant: db.prepare('SELECT * FROM participants WHERE id = ?'),
     participants: db.prepare('SELECT * FROM participants ORDER BY registered_seq, id'),
     keyAt: db.prepare('SELECT * FROM participant_keys WHERE added_seq = ? AND kid = ?'),
@@ -403,7 +464,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     insertRecord: db.prepare(
       'INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
-    insertNode: db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
+    insertNode: db.prepare('INSERT INTO merkle_nodes (pos, hash) VALUES (?, ?)'),
     insertParticipant: db.prepare('INSERT INTO participants (id, name, roles, gln, registered_seq) VALUES (?, ?, ?, ?, ?)'),
     insertKey: db.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq) VALUES (?, ?, ?, ?, ?)'),
     revokeKey: db.prepare('UPDATE participant_keys SET revoked_seq = ? WHERE added_seq = ? AND kid = ? AND revoked_seq IS NULL'),
@@ -592,7 +653,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       return inTail() ?? indexed() ?? (tailMayBeStale() ? inTail() : undefined);
     },
     node(level, index) {
-      const h = (level === 0 ? q.leafHash.get(index) : q.node.get(level, index)) as Buffer | undefined;
+      const h = (level === 0 ? q.leafHash.get(index) : q.node.get(merklePos(level, index))) as Buffer | undefined;
       return h === undefined ? corrupt(`Merkle node (${level}, ${index})`) : u8(h);
     },
     participant(id) {
@@ -673,7 +734,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       addTail(r.seq, r.signer, r.entryId, leafKey);
     },
     insertNodes(nodes: readonly MerkleNode[]) {
-      for (const n of nodes) q.insertNode.run(n.level, n.index, n.hash);
+      for (const n of nodes) q.insertNode.run(merklePos(n.level, n.index), n.hash);
     },
     applyEffects(effects: readonly RegistryEffect[]) {
       for (const e of effects) {

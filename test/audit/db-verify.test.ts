@@ -15,7 +15,7 @@ import { hashLeaf } from '../../src/core/merkle.js';
 import { chainHash } from '../../src/core/record.js';
 import { formatDbFailure, verifyDatabase, type DbCheck, type DbFailure, type DbVerifyReport } from '../../src/audit/db-verify.js';
 import { openLedger } from '../../src/ledger.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openSqliteStore, merklePos } from '../../src/store/sqlite.js';
 import { makeLedger, ORIGIN } from '../helpers.js';
 import { A1, buildChain } from '../trace-chain.js';
 import { makeWorld } from '../trace-world.js';
@@ -192,7 +192,7 @@ t.test('a registry row edited or removed', async (t) => {
 
 t.test('a Merkle node edited', async (t) => {
   const path = copyOf();
-  tamper(path, (db) => t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 2').run().changes, 1));
+  tamper(path, (db) => t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = ?').run(merklePos(1, 2)).changes, 1));
   const r = await verifyDatabase(path);
   t.same(dataFailures(r).map((f) => [f.check, f.key]), [['merkle', 'level=1, idx=2']], 'exactly that node');
   t.equal(find(r, 'merkle')?.found, '00'.repeat(32));
@@ -201,12 +201,14 @@ t.test('a Merkle node edited', async (t) => {
 t.test('a Merkle node added or deleted', async (t) => {
   const path = copyOf();
   tamper(path, (db) => {
-    db.prepare('DELETE FROM merkle_nodes WHERE level = 2 AND idx = 1').run();
-    db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, 1000, zeroblob(32))').run();
+    db.prepare('DELETE FROM merkle_nodes WHERE pos = ?').run(merklePos(2, 1));
+    db.prepare('INSERT INTO merkle_nodes (pos, hash) VALUES (?, zeroblob(32))').run(merklePos(1, 1000));
+    db.prepare('INSERT INTO merkle_nodes (pos, hash) VALUES (-5, zeroblob(32))').run();
   });
   const r = await verifyDatabase(path);
   t.ok(find(r, 'merkle', (f) => f.key === 'level=2, idx=1' && f.found === 'no row'));
   t.ok(find(r, 'merkle', (f) => f.key === 'level=1, idx=1000' && /beyond/.test(f.message)));
+  t.ok(find(r, 'merkle', (f) => f.key === 'pos=-5' && /not a place/.test(f.message)));
 });
 
 t.test('a checkpoint row deleted or altered', async (t) => {

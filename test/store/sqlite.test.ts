@@ -9,7 +9,7 @@ import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.js';
 import { openLedger } from '../../src/ledger.js';
-import { MIGRATIONS, entryKeyOf, leafKeyOf, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
+import { MIGRATIONS, entryKeyOf, leafKeyOf, merkleNodeAt, merkleNodesIn, merklePos, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
 import type { LedgerStore } from '../../src/store/store.js';
 import { makeLedger, ORIGIN, party, type Party, type TestLedger } from '../helpers.js';
 
@@ -86,7 +86,7 @@ t.test('triggers reject UPDATE and DELETE on the log tables', async (t) => {
     'UPDATE records SET leaf = X\'00\', leaf_hash = zeroblob(32)',
     'DELETE FROM records WHERE seq = (SELECT MAX(seq) FROM records)',
     'DELETE FROM records',
-    'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = 1 AND idx = 0',
+    'UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = 0',
     'DELETE FROM merkle_nodes',
     "UPDATE checkpoints SET note = 'forged'",
     'UPDATE checkpoints SET size = size + 1',
@@ -97,7 +97,7 @@ t.test('triggers reject UPDATE and DELETE on the log tables', async (t) => {
   }
   // An upsert is an UPDATE too.
   t.throws(
-    () => db.prepare('INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32)) ON CONFLICT DO UPDATE SET hash = excluded.hash').run(),
+    () => db.prepare('INSERT INTO merkle_nodes (pos, hash) VALUES (0, zeroblob(32)) ON CONFLICT DO UPDATE SET hash = excluded.hash').run(),
     { code: 'SQLITE_CONSTRAINT_TRIGGER' },
   );
   t.same(snapshot(db), before, 'rows unchanged');
@@ -121,7 +121,7 @@ t.test('INSERT OR REPLACE cannot overwrite or delete log rows', async (t) => {
     ['record at the next seq reusing the leaf hash of seq 3', () => replace(size, 'x', 'y', r3.leaf_hash)],
     ['record over an existing seq', () => replace(3, 'x', 'y', Buffer.alloc(32, 8))],
     ['record without index keys', () => db.prepare(`INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (?, 'x', 'z', 'x', zeroblob(32), X'00', zeroblob(32), zeroblob(32))`).run(size)],
-    ['merkle node over an existing one', () => db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))').run()],
+    ['merkle node over an existing one', () => db.prepare('INSERT OR REPLACE INTO merkle_nodes (pos, hash) VALUES (0, zeroblob(32))').run()],
     ['checkpoint over an existing id', () => db.prepare("REPLACE INTO checkpoints (id, size, root, note, signed_at) VALUES (?, 0, zeroblob(32), 'x', 'y')").run(cp.id)],
   ];
   for (const [name, fn] of cases) t.throws(fn, { code: 'SQLITE_CONSTRAINT_TRIGGER' }, name);
@@ -233,7 +233,7 @@ t.test('start-up detects tampering', async (t) => {
       // the start-up check recomputes the root from.
       const level = Math.floor(Math.log2(size));
       t.ok(level >= 1, 'the node is stored in merkle_nodes, not as a leaf hash');
-      t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE level = ? AND idx = 0').run(level).changes, 1);
+      t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(32) WHERE pos = ?').run(merklePos(level, 0)).changes, 1);
     }],
     ['the latest checkpoint\'s note altered', (db, _size, t) => {
       const cp = db.prepare('SELECT id, note FROM checkpoints ORDER BY id DESC LIMIT 1').get() as { id: number; note: string };
@@ -256,7 +256,7 @@ t.test('start-up detects tampering', async (t) => {
     }],
     ['a Merkle node truncated', (db, size, t) => {
       const level = Math.floor(Math.log2(size));
-      t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(31) WHERE level = ? AND idx = 0').run(level).changes, 1);
+      t.equal(db.prepare('UPDATE merkle_nodes SET hash = zeroblob(31) WHERE pos = ?').run(merklePos(level, 0)).changes, 1);
     }],
   ];
   for (const [name, tamper] of cases) {
@@ -313,7 +313,8 @@ t.test('schema version and file checks', async (t) => {
     const again = new Database(path);
     t.teardown(() => again.close());
     t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
-    t.throws(() => again.prepare('REPLACE INTO merkle_nodes (level, idx, hash) VALUES (1, 0, zeroblob(32))').run(), { code: 'SQLITE_CONSTRAINT_TRIGGER' });
+    t.throws(() => again.prepare('REPLACE INTO merkle_nodes (pos, hash) VALUES (0, zeroblob(32))').run(), { code: 'SQLITE_CONSTRAINT_TRIGGER' });
+    t.same(again.prepare('SELECT pos FROM merkle_nodes').pluck().all(), [0], 'the node of version 1 moved to its place in order');
     t.throws(() => again.prepare('UPDATE records SET type = ? WHERE seq = 0').run('u'), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, 'the update trigger is back after the backfill');
   });
 
@@ -646,4 +647,23 @@ t.test('a database of schema version 6 keeps its keys, now found through kid_key
   t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
   t.same(again.prepare('SELECT kid, seq FROM kid_keys ORDER BY kid').all(), [{ kid: '0000ffff00000000', seq: 2 }, { kid: 'ffff000000000000', seq: 1 }]);
   t.equal(again.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get(), '3');
+});
+
+t.test('Merkle nodes are stored in the order appending leaves makes them', async (t) => {
+  // Replay appends leaf by leaf and number the nodes as they are completed, bottom up.
+  const wrong: string[] = [];
+  let made = 0;
+  for (let leaves = 1; leaves <= 4096; leaves++) {
+    for (let level = 1; leaves % 2 ** level === 0; level++) {
+      const index = leaves / 2 ** level - 1;
+      const back = merkleNodeAt(made);
+      if (merklePos(level, index) !== made || back.level !== level || back.index !== index) wrong.push(`(${level}, ${index}) made ${made}th`);
+      made++;
+    }
+    if (merkleNodesIn(leaves) !== made) wrong.push(`${leaves} leaves: ${merkleNodesIn(leaves)} nodes, made ${made}`);
+  }
+  t.same(wrong, [], 'every node of the first 4,096 leaves at its place, and back');
+  t.equal(made, 4095, 'a tree of 4,096 leaves has 4,095 nodes above them');
+  t.equal(merklePos(52, 0), merkleNodesIn(2 ** 52) - 1, 'the root of 2^52 leaves is the last node of its tree');
+  t.same(merkleNodeAt(merkleNodesIn(2 ** 52 - 1) - 1), { level: 1, index: 2 ** 51 - 2 }, 'beyond 32 bits');
 });
