@@ -46,7 +46,7 @@ import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
-import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
 /** The name of each check, as reports and tests name them. */
@@ -655,7 +655,7 @@ function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): 
  * The key tables (src/store/sqlite.ts) against the records' key columns, which were checked
  * against the leaves: every record below 'keys_indexed_upto' has its row in each, and no row
  * points at another record's key or at a record above it. A missing row would let the database
- * take a replay of that record. Likewise kid_keys against participant_keys below
+ * take a replay of that record. Likewise kid_keys and participant_kids against participant_keys below
  * 'kids_indexed_upto', and no kid registered twice (participant_keys no longer has kid as its key).
  */
 function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): void {
@@ -670,15 +670,25 @@ function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): v
       fail({ check: 'keys', seq: k.seq, table, key: String(k.key), message: `${table} row (${k.key}, ${k.seq}) is not the key of an indexed record` });
     }
   }
-  // kid_keys against participant_keys (compared with a rebuild from the log in 'projection').
+  // kid_keys and participant_kids against participant_keys (itself compared with a rebuild from the log in 'projection').
   const kidsUpto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KIDS_INDEXED_UPTO) ?? 0);
-  const unindexed = raw.prepare('SELECT kid, added_seq AS seq FROM participant_keys p WHERE added_seq < ? AND NOT EXISTS (SELECT 1 FROM kid_keys k WHERE k.kid = p.kid AND k.seq = p.added_seq) ORDER BY added_seq LIMIT 100').all(kidsUpto) as Array<{ kid: string; seq: number }>;
-  for (const k of unindexed) {
-    fail({ check: 'keys', seq: k.seq, table: 'kid_keys', key: k.kid, message: `key ${k.kid} (added at seq ${k.seq}) is below kids_indexed_upto (${kidsUpto}) but has no row in kid_keys` });
+  const lookups = [
+    { table: 'kid_keys', has: `EXISTS (SELECT 1 FROM kid_keys k WHERE k.kid = ${kidBytes('p.kid')} AND k.seq = p.added_seq)` },
+    { table: 'participant_kids', has: 'EXISTS (SELECT 1 FROM participant_kids x WHERE x.participant = p.participant AND x.seq = p.added_seq AND x.kid = p.kid)' },
+  ];
+  for (const { table, has } of lookups) {
+    const unindexed = raw.prepare(`SELECT kid, added_seq AS seq FROM participant_keys p WHERE added_seq < ? AND NOT ${has} ORDER BY added_seq LIMIT 100`).all(kidsUpto) as Array<{ kid: string; seq: number }>;
+    for (const k of unindexed) {
+      fail({ check: 'keys', seq: k.seq, table, key: k.kid, message: `key ${k.kid} (added at seq ${k.seq}) is below kids_indexed_upto (${kidsUpto}) but has no row in ${table}` });
+    }
   }
-  const strayKids = raw.prepare('SELECT k.kid, k.seq FROM kid_keys k LEFT JOIN participant_keys p ON p.added_seq = k.seq AND p.kid = k.kid WHERE k.seq >= ? OR p.kid IS NULL OR p.participant IS NOT k.participant ORDER BY k.seq LIMIT 100').all(kidsUpto) as Array<{ kid: string; seq: number }>;
+  const strayKids = raw.prepare(`SELECT lower(hex(k.kid)) AS kid, k.seq FROM kid_keys k WHERE k.seq >= ? OR NOT EXISTS (SELECT 1 FROM participant_keys p WHERE p.added_seq = k.seq AND ${kidBytes('p.kid')} = k.kid) ORDER BY k.seq LIMIT 100`).all(kidsUpto) as Array<{ kid: string; seq: number }>;
   for (const k of strayKids) {
     fail({ check: 'keys', seq: k.seq, table: 'kid_keys', key: k.kid, message: `kid_keys row (${k.kid}, ${k.seq}) is not an indexed key of participant_keys` });
+  }
+  const strayParticipants = raw.prepare('SELECT x.participant, x.seq, x.kid FROM participant_kids x WHERE x.seq >= ? OR NOT EXISTS (SELECT 1 FROM participant_keys p WHERE p.added_seq = x.seq AND p.kid = x.kid AND p.participant = x.participant) ORDER BY x.seq LIMIT 100').all(kidsUpto) as Array<{ participant: string; kid: string; seq: number }>;
+  for (const x of strayParticipants) {
+    fail({ check: 'keys', seq: x.seq, table: 'participant_kids', key: x.kid, message: `participant_kids row (${x.participant}, ${x.seq}, ${x.kid}) is not an indexed key of participant_keys` });
   }
   const twice = raw.prepare('SELECT kid, GROUP_CONCAT(added_seq) AS seqs FROM participant_keys GROUP BY kid HAVING COUNT(*) > 1 ORDER BY kid LIMIT 100').all() as Array<{ kid: string; seqs: string }>;
   for (const k of twice) {

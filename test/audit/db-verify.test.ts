@@ -266,20 +266,23 @@ t.test('a key table row removed or pointed elsewhere', async (t) => {
 t.test('a kid_keys row removed or stray, and a key registered twice', async (t) => {
   const path = copyOf();
   let removed: { kid: string; seq: number } | undefined;
+  let moved: string | undefined;
   let copied: { kid: string; added_seq: number } | undefined;
   tamper(path, (db) => {
     t.equal(Number(db.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get()), Number(db.prepare('SELECT MAX(added_seq) + 1 FROM participant_keys').pluck().get()), 'the closed ledger has every kid in kid_keys');
-    removed = db.prepare('SELECT kid, seq FROM kid_keys ORDER BY seq DESC LIMIT 1').get() as { kid: string; seq: number };
-    db.prepare('DELETE FROM kid_keys WHERE kid = ?').run(removed.kid);
-    db.prepare("INSERT INTO kid_keys (kid, seq, participant) VALUES (?, ?, 'x')").run('00000000deadbeef', 1);
-    db.prepare("UPDATE kid_keys SET participant = 'someone-else' WHERE seq = (SELECT MIN(seq) FROM kid_keys WHERE seq > 0)").run();
+    removed = db.prepare('SELECT lower(hex(kid)) AS kid, seq FROM kid_keys ORDER BY seq DESC LIMIT 1').get() as { kid: string; seq: number };
+    db.prepare('DELETE FROM kid_keys WHERE kid = unhex(?)').run(removed.kid);
+    db.prepare('INSERT INTO kid_keys (kid, seq) VALUES (unhex(?), ?)').run('00000000deadbeef', 1);
+    moved = db.prepare('SELECT kid FROM participant_kids WHERE seq = (SELECT MIN(seq) FROM participant_kids WHERE seq > 0)').pluck().get() as string;
+    db.prepare("UPDATE participant_kids SET participant = 'someone-else' WHERE kid = ?").run(moved);
     copied = db.prepare('SELECT kid, added_seq FROM participant_keys ORDER BY added_seq LIMIT 1 OFFSET 1').get() as { kid: string; added_seq: number };
     db.prepare('INSERT INTO participant_keys (added_seq, kid, participant, public_key, revoked_seq) SELECT ?, kid, participant, public_key, revoked_seq FROM participant_keys WHERE kid = ?').run(size - 1, copied.kid);
   });
   const r = await verifyDatabase(path);
   t.ok(find(r, 'keys', (f) => f.seq === removed!.seq && f.table === 'kid_keys' && f.key === removed!.kid && /no row in kid_keys/.test(f.message)), 'the missing kid row is named');
   t.ok(find(r, 'keys', (f) => f.table === 'kid_keys' && f.key === '00000000deadbeef'), 'and the stray one');
-  t.ok(find(r, 'keys', (f) => f.table === 'kid_keys' && /not an indexed key/.test(f.message) && f.key !== '00000000deadbeef'), 'and the one naming another participant');
+  t.ok(find(r, 'keys', (f) => f.table === 'participant_kids' && f.key === moved && /someone-else.*not an indexed key/.test(f.message)), 'and the key filed under another participant');
+  t.ok(find(r, 'keys', (f) => f.table === 'participant_kids' && f.key === moved && /no row in participant_kids/.test(f.message)), 'which its participant lacks');
   t.ok(find(r, 'keys', (f) => f.table === 'participant_keys' && f.key === copied!.kid && new RegExp(`seqs ${copied!.added_seq},${size - 1}`).test(f.message)), 'and the key registered twice');
   t.ok(find(r, 'projection', (f) => f.table === 'participant_keys'), 'which the rebuild from the log does not produce');
 });

@@ -510,7 +510,8 @@ t.test('keys by kid: the newest through the in-memory tail, the rest through kid
   t.teardown(() => store.close());
   const raw = new Database(path, { readonly: true });
   t.teardown(() => raw.close());
-  const kidRows = () => raw.prepare('SELECT kid, seq FROM kid_keys ORDER BY seq, kid').all() as Array<{ kid: string; seq: number }>;
+  // These kids are not hex: kid_keys holds their text's bytes (the ledger's kids are 16 hex digits).
+  const kidRows = () => raw.prepare("SELECT CAST(kid AS TEXT) AS kid, seq FROM kid_keys ORDER BY seq, kid").all() as Array<{ kid: string; seq: number }>;
   const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get());
   const kid = (seq: number, n = 0) => `k${String(seq).padStart(4, '0')}-${n}`;
   const key = (seq: number, n = 0) => ({ kid: kid(seq, n), participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null });
@@ -535,7 +536,8 @@ t.test('keys by kid: the newest through the in-memory tail, the rest through kid
   t.equal(store.key('nope'), undefined, 'an absent kid is not found');
 
   addKeys(3, 4);
-  t.same(kidRows().map((r) => r.seq), [1, 2, 3, 4], 'the commit that reached 4 keys moved them all to kid_keys');
+  t.same(kidRows(), [1, 2, 3, 4].map((s) => ({ kid: kid(s), seq: s })), 'the commit that reached 4 keys moved them all to kid_keys');
+  t.same(raw.prepare('SELECT participant, seq FROM participant_kids').all(), [1, 2, 3, 4].map((seq) => ({ participant: 'acme', seq })), 'and to participant_kids');
   t.equal(upto(), 5);
   t.match(await lookUp(kid(3)), { kid: kid(3), addedSeq: 3, publicKey: new Uint8Array(32).fill(3) }, 'found through kid_keys');
 
@@ -645,7 +647,8 @@ t.test('a database of schema version 6 keeps its keys, now found through kid_key
   const again = new Database(path, { readonly: true });
   t.teardown(() => again.close());
   t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
-  t.same(again.prepare('SELECT kid, seq FROM kid_keys ORDER BY kid').all(), [{ kid: '0000ffff00000000', seq: 2 }, { kid: 'ffff000000000000', seq: 1 }]);
+  t.same(again.prepare('SELECT lower(hex(kid)) AS kid, seq FROM kid_keys ORDER BY kid').all(), [{ kid: '0000ffff00000000', seq: 2 }, { kid: 'ffff000000000000', seq: 1 }], 'kids by their bytes');
+  t.same(again.prepare('SELECT * FROM participant_kids').all(), [{ participant: 'acme', seq: 1, kid: 'ffff000000000000' }, { participant: 'acme', seq: 2, kid: '0000ffff00000000' }]);
   t.equal(again.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get(), '3');
 });
 
