@@ -505,7 +505,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   let tailLog: Array<{ seq: number; entry: string; leafKey: number }> = [];
   const tailEntries = new Map<string, number>();
   const tailLeaves = new Map<number, number[]>();
-  // Likewise the newest keys (added_seq ≥ kidsUpto), not yet in kid_keys: kid → added_seq.
+  // Likewise the newest keys (added_seq ≥ kidsUpto), not yet in kid_keys and participant_kids:
+  // kid → added_seq, and the list in the order they were added (rollbacks, merges, keysOf).
   let kidsUpto = 0;
   let kidLog: Array<{ seq: number; kid: string; participant: string }> = [];
   const tailKids = new Map<string, number>();
