@@ -401,21 +401,29 @@ t.test('property: any sequence of appends proves every inclusion and consistency
   t.equal(runs >= 15, true, 'ran the property');
 });
 
-t.test('deferred key tables: the newest records are found through the tail, the rest through the key tables', async (t) => {
+/**
+ * A new store in a temporary directory merging its key tails every `keysMergeAt`, with its own
+ * connection (for temporary triggers) and a read-only connection to look at the tables.
+ */
+function storeWithSmallTail(t: Test, keysMergeAt: number) {
   const dir = mkdtempSync(join(tmpdir(), 'tl-keys-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'k.db');
+  const spied = withConnectionSpy(() => openSqliteStore(path, { keysMergeAt }));
+  const store = spied.value!;
+  t.teardown(() => store.close());
+  const raw = new Database(path, { readonly: true });
+  t.teardown(() => raw.close());
+  return { path, store, conn: spied.connections[0]!, raw };
+}
+
+t.test('deferred key tables: the newest records are found through the tail, the rest through the key tables', async (t) => {
+  const { path, store, conn, raw } = storeWithSmallTail(t, 8);
   const leafHashOf = (seq: number, salt = '') => new Uint8Array(createHash('sha256').update(`leaf ${seq}${salt}`).digest());
   const rec = (seq: number, id = `e${seq}`, salt = '') => {
     const leafHash = leafHashOf(seq, salt);
     return { seq, signer: 'acme', entryId: id, type: 't', payloadHash: new Uint8Array(32).fill(seq & 0xff), leaf: new Uint8Array([seq & 0xff]), leafHash, chainHash: leafHash };
   };
-  const spied = withConnectionSpy(() => openSqliteStore(path, { keysMergeAt: 8 }));
-  const store = spied.value!;
-  const conn = spied.connections[0]!;
-  t.teardown(() => store.close());
-  const raw = new Database(path, { readonly: true });
-  t.teardown(() => raw.close());
   const keyRows = () => [raw.prepare('SELECT COUNT(*) FROM entry_keys').pluck().get(), raw.prepare('SELECT COUNT(*) FROM leaf_keys').pluck().get()];
   const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'keys_indexed_upto'").pluck().get());
   const found = (seq: number, id = `e${seq}`, salt = '') => [store.entryBySignerId('acme', id)?.seq, store.seqOfLeafHash(leafHashOf(seq, salt))];
@@ -501,15 +509,7 @@ t.test('deferred key tables: the newest records are found through the tail, the 
 });
 
 t.test('keys by kid: the newest through the in-memory tail, the rest through kid_keys', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-kids-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'k.db');
-  const spied = withConnectionSpy(() => openSqliteStore(path, { keysMergeAt: 4 }));
-  const store = spied.value!;
-  const conn = spied.connections[0]!;
-  t.teardown(() => store.close());
-  const raw = new Database(path, { readonly: true });
-  t.teardown(() => raw.close());
+  const { path, store, conn, raw } = storeWithSmallTail(t, 4);
   // These kids are not hex: kid_keys holds their text's bytes (the ledger's kids are 16 hex digits).
   const kidRows = () => raw.prepare("SELECT CAST(kid AS TEXT) AS kid, seq FROM kid_keys ORDER BY seq, kid").all() as Array<{ kid: string; seq: number }>;
   const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get());
