@@ -623,6 +623,43 @@ t.test('keys by kid: the newest through the in-memory tail, the rest through kid
   });
 });
 
+t.test('a commit that fills both tails merges one of them; the next commit merges the other', async (t) => {
+  const { store, raw } = storeWithSmallTail(t, 4);
+  const meta = (key: string) => Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) ?? 0);
+  const count = (table: string) => raw.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get();
+  const leafHash = (seq: number) => new Uint8Array(createHash('sha256').update(`leaf ${seq}`).digest());
+  const rec = (seq: number) => ({ seq, signer: 'acme', entryId: `e${seq}`, type: 't', payloadHash: new Uint8Array(32).fill(seq), leaf: new Uint8Array([seq]), leafHash: leafHash(seq), chainHash: leafHash(seq) });
+  const kid = (seq: number) => `k${String(seq).padStart(4, '0')}`;
+  const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: kid(seq), participant: 'acme', publicKey: new Uint8Array(32).fill(seq), addedSeq: seq, revokedSeq: null } });
+  // Like key.add entries: each record adds a key, so both tails reach 4 in the same commit.
+  const append = (from: number, to: number) =>
+    store.transaction(() => {
+      for (let s = from; s < to; s++) {
+        store.insertRecord(rec(s));
+        store.applyEffects([keyAdd(s)]);
+      }
+    });
+  store.transaction(() => store.applyEffects([{ kind: 'participant.insert', participant: { id: 'acme', name: 'Acme', roles: ['supplier'], gln: null, registeredSeq: 0 } }]));
+
+  append(0, 4);
+  t.same([count('entry_keys'), count('leaf_keys'), meta('keys_indexed_upto')], [4, 4, 4], 'the record keys went to their tables');
+  t.same([count('kid_keys'), count('participant_kids'), meta('kids_indexed_upto')], [0, 0, 0], 'the participant keys stayed in their tail');
+  for (let s = 0; s < 4; s++) {
+    t.equal(store.entryBySignerId('acme', `e${s}`)?.seq, s, `record ${s} found through entry_keys`);
+    t.match(store.key(kid(s)), { kid: kid(s), addedSeq: s }, `key ${s} found through the tail`);
+  }
+  t.same(store.keysOf('acme').map((k) => k.kid), [0, 1, 2, 3].map(kid), 'the participant lists all four keys');
+
+  append(4, 5);
+  t.same([count('kid_keys'), count('participant_kids'), meta('kids_indexed_upto')], [5, 5, 5], 'the next commit moved the five keys, its own too');
+  t.same([count('entry_keys'), meta('keys_indexed_upto')], [4, 4], 'and left the one new record in its tail');
+  for (let s = 0; s < 5; s++) {
+    t.equal(store.entryBySignerId('acme', `e${s}`)?.seq, s, `record ${s} found`);
+    t.match(store.key(kid(s)), { kid: kid(s), addedSeq: s }, `key ${s} found`);
+  }
+  t.same(store.keysOf('acme').map((k) => k.kid), [0, 1, 2, 3, 4].map(kid), 'from kid tables and tail together');
+});
+
 t.test('a database of schema version 6 keeps its keys, now found through kid_keys', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tl-v6-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
