@@ -17,6 +17,8 @@ import { openSqliteStore } from '../dist/store/sqlite.js';
 import { nodeEd25519 } from '../dist/platform/node-crypto.js';
 import { sha256 } from '../dist/core/hash.js';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { naiveServerBaseline } from './baselines.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const b64url = (b) => Buffer.from(b).toString('base64url');
@@ -75,7 +77,24 @@ export function requestBodies(entries, perRequest) {
   return bodies;
 }
 
-async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
+/**
+ * The target's own baseline, measured just before and just after its load (the ratio is against
+ * their mean). This machine's speed drifts by 20-35 % over the minutes of a run, and the
+ * baselines at the start of the run then say more about that drift than about the ledger.
+ */
+function adjacentBaseline(before, after) {
+  return {
+    id: before.id,
+    name: before.name,
+    unit: before.unit,
+    opsPerSec: (before.opsPerSec + after.opsPerSec) / 2,
+    before: before.opsPerSec,
+    after: after.opsPerSec,
+    ...(before.p99Ms != null ? { p99Before: before.p99Ms, p99After: after.p99Ms } : {}),
+  };
+}
+
+async function httpTarget(lib, { id, connections, perRequest, seconds, log, baseline }) {
   const expectedRate = perRequest > 1 ? 12_000 : 5_000; // entries/s: sizes the pre-signed pool
   const pool = Math.ceil(expectedRate * (seconds + 2) * 1.5);
   const { td, db, parties } = await makeDataDir(lib, 16);
@@ -83,6 +102,8 @@ async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
   try {
     log(`  ${id}: signing ${pool.toLocaleString()} entries…`);
     const bodies = requestBodies(makeEntries(parties, pool), perRequest);
+    const before = await baseline();
+    log(`  ${id}: ${before.id} just before: ${Math.round(before.opsPerSec).toLocaleString()} ${before.unit}`);
     server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db]);
     log(`  ${id}: server up on ${server.url}, ${bodies.length} bodies`);
     lib.gc();
@@ -92,8 +113,14 @@ async function httpTarget(lib, { id, connections, perRequest, seconds, log }) {
     log(`  ${id}: warm-up done (${feeder.used()} bodies used)`);
     const r = await lib.runAutocannon({ ...common, duration: seconds, maxOverallRequests: bodies.length - feeder.used() - 2 * connections });
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${id}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
+    await server.stop();
+    server = undefined;
+    lib.gc();
+    const after = await baseline();
+    log(`  ${id}: ${after.id} just after: ${Math.round(after.opsPerSec).toLocaleString()} ${after.unit}`);
     return {
       id,
+      adjacentBaseline: adjacentBaseline(before, after),
       opsPerSec: r.okPerSec * perRequest,
       unit: perRequest > 1 ? 'entries/s' : 'req/s',
       p99Ms: r.latencyMs.p99,
@@ -197,8 +224,11 @@ export async function ledgerTargets(ctx) {
   const { lib, quick, log } = ctx;
   const seconds = quick ? 2 : 5;
   const out = [];
-  out.push(await httpTarget(lib, { id: 'batchIngestHttp', connections: 8, perRequest: 100, seconds, log }));
-  out.push(await httpTarget(lib, { id: 'singleIngestHttp', connections: 32, perRequest: 1, seconds, log }));
+  // In a process of its own, as at the start of the run (see bench/baseline-child.js).
+  const verify = async () => JSON.parse(execFileSync(process.execPath, ['--expose-gc', path.join(HERE, 'baseline-child.js'), 'verify', String(quick ? 1 : 3)], { encoding: 'utf8' }));
+  const naive = () => naiveServerBaseline({ seconds });
+  out.push(await httpTarget(lib, { id: 'batchIngestHttp', connections: 8, perRequest: 100, seconds, log, baseline: verify }));
+  out.push(await httpTarget(lib, { id: 'singleIngestHttp', connections: 32, perRequest: 1, seconds, log, baseline: naive }));
   out.push(await inProcessAppend(lib, { seconds: quick ? 2 : 3, log }));
   out.push(...(await proofTargets(lib, { size: quick ? 100_000 : 1_000_000, log })));
   return out;
