@@ -515,6 +515,15 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   /** Inside this connection's write transaction: no other writer can have added records. */
   let writing = false;
   const entryOf = (signer: string, entryId: string) => `${signer}\u0000${entryId}`;
+  // Sequencing an entry looks up its (signer, id) and then inserts it: one SHA-256 for both.
+  let lastEntryKey: { signer: string; entryId: string; key: number } | undefined;
+  function entryKey(signer: string, entryId: string): number {
+    const last = lastEntryKey;
+    if (last !== undefined && last.signer === signer && last.entryId === entryId) return last.key;
+    const key = entryKeyOf(signer, entryId);
+    lastEntryKey = { signer, entryId, key };
+    return key;
+  }
   function addTail(seq: number, signer: string, entryId: string, leafKey: number): void {
     const entry = entryOf(signer, entryId);
     tailEntries.set(entry, seq);
@@ -688,7 +697,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
         return seq === undefined ? undefined : { seq, payloadHash: u8(q.payloadHash.get(seq) as Buffer) };
       };
       const indexed = (): EntryRef | undefined => {
-        const r = q.bySignerId.get(entryKeyOf(signer, id), signer, id) as { seq: number; payloadHash: Buffer } | undefined;
+        const r = q.bySignerId.get(entryKey(signer, id), signer, id) as { seq: number; payloadHash: Buffer } | undefined;
         return r && { seq: r.seq, payloadHash: u8(r.payloadHash) };
       };
       return inTail() ?? indexed() ?? (tailMayBeStale() ? inTail() : undefined);
@@ -772,7 +781,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     savepoint: (fn) => forgetOnRollback(() => inTransaction(fn) as ReturnType<typeof fn>),
     insertRecord(r: NewRecord) {
       const leafKey = leafKeyOf(r.leafHash);
-      q.insertRecord.run(r.seq, r.signer, r.entryId, r.type, r.payloadHash, r.leaf, r.leafHash, r.chainHash, leafKey, entryKeyOf(r.signer, r.entryId));
+      q.insertRecord.run(r.seq, r.signer, r.entryId, r.type, r.payloadHash, r.leaf, r.leafHash, r.chainHash, leafKey, entryKey(r.signer, r.entryId));
       addTail(r.seq, r.signer, r.entryId, leafKey);
     },
     insertNodes(nodes: readonly MerkleNode[]) {

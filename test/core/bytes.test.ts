@@ -4,12 +4,15 @@ import fc from 'fast-check';
 
 t.test('round trips', async (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (b) => {
+    t.equal(toHex(b), Buffer.from(b).toString('hex'), 'lower-case hex, as Node writes it');
     t.same(fromHex(toHex(b)), b);
     t.equal(toBase64(b), Buffer.from(b).toString('base64'));
     t.same(fromBase64(toBase64(b)), b);
     t.equal(toBase64Url(b), Buffer.from(b).toString('base64url'));
     t.same(fromBase64Url(toBase64Url(b)), b);
   }), { numRuns: 200 });
+  t.equal(toHex(new Uint8Array(0)), '', 'no bytes, no digits');
+  t.equal(toHex(new Uint8Array([0, 9, 10, 15, 16, 255]).subarray(1, 5)), '090a0f10', 'a view hexes its own bytes only');
 });
 
 t.test('strict decoders reject malformed input', async (t) => {
