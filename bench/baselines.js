@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { entryFeeder, gc, measure, packageVersion, runAutocannon, spawnServer, tempDir } from './lib.js';
+import { gc, ingestLoad, measure, packageVersion, spawnServer, tempDir } from './lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const ENTRY_PREFIX = Buffer.from('trace-ledger/v1 entry\n', 'utf8');
@@ -167,13 +167,7 @@ export async function naiveServerBaseline({ seconds = 5, connections = 32, warmu
     server = await spawnServer(path.join(HERE, 'naive-server.js'), ['--db', dbFile, '--keys', keysFile]);
     gc();
 
-    const feeder = entryFeeder(bodies);
-    const common = { url: server.url, connections, requests: [feeder.request] };
-    // each connection builds one request ahead, so leave `connections` bodies of slack per run
-    if (warmupSeconds > 0) {
-      await runAutocannon({ ...common, duration: warmupSeconds, maxOverallRequests: Math.floor(pool / 10) });
-    }
-    const r = await runAutocannon({ ...common, duration: seconds, maxOverallRequests: Math.max(connections, bodies.length - feeder.used() - 2 * connections) });
+    const r = await ingestLoad({ url: server.url, connections, bodies, dir: td.dir, warmupSeconds, seconds });
     await server.stop();
     server = null;
 
@@ -195,7 +189,7 @@ export async function naiveServerBaseline({ seconds = 5, connections = 32, warmu
       connections,
       bodyBytes: Buffer.byteLength(bodies[0]),
       rowsInDb,
-      poolExhausted: feeder.exhausted() > 0,
+      poolExhausted: r.exhausted > 0,
     };
   } finally {
     if (server) await server.stop();

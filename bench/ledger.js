@@ -107,11 +107,8 @@ async function httpTarget(lib, { id, connections, perRequest, seconds, log, base
     server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db]);
     log(`  ${id}: server up on ${server.url}, ${bodies.length} bodies`);
     lib.gc();
-    const feeder = lib.entryFeeder(bodies);
-    const common = { url: server.url, connections, requests: [feeder.request] };
-    await lib.runAutocannon({ ...common, duration: 1, maxOverallRequests: Math.floor(bodies.length / 10) });
-    log(`  ${id}: warm-up done (${feeder.used()} bodies used)`);
-    const r = await lib.runAutocannon({ ...common, duration: seconds, maxOverallRequests: bodies.length - feeder.used() - 2 * connections });
+    const r = await lib.ingestLoad({ url: server.url, connections, bodies, dir: td.dir, warmupSeconds: 1, seconds });
+    log(`  ${id}: ${r.warmedUp} bodies in the warm-up, ${r.used - r.warmedUp} in the run`);
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`${id}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
     await server.stop();
     server = undefined;

@@ -7,13 +7,15 @@
 // - machine(): CPU model, cores, memory, Node and SQLite versions
 // - processes: spawnServer() starts a child that prints `LISTENING <port>`, stop() ends it;
 //   every child started through it is also ended when this process exits
-// - load: runAutocannon() drives a server on 127.0.0.1 and normalises the result
+// - load: runAutocannon() drives a server on 127.0.0.1 and normalises the result; ingestLoad()
+//   POSTs signed entries from a load generator in a process of its own (bench/load-child.js)
 // - results: updateMarkdownSection() rewrites one marked section of a markdown file
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
@@ -425,6 +427,32 @@ export async function runAutocannon(opts) {
     statusCodes,
     raw,
   };
+}
+
+/**
+ * POSTs pre-built `bodies` (JSON strings) to `url`/v1/entries, each at most once, from a load
+ * generator in a process of its own (bench/load-child.js): a warm-up of `warmupSeconds`, then the
+ * measured run of `seconds`. The bodies go through a file in `dir`. Returns runAutocannon()'s
+ * result (without `raw`) plus `warmedUp`, `used` and `exhausted` (see entryFeeder).
+ */
+export async function ingestLoad({ url, connections, bodies, dir, warmupSeconds = 1, seconds }) {
+  const bodiesFile = path.join(dir, 'bodies.ndjson');
+  fs.writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
+  try {
+    const options = JSON.stringify({ url, connections, bodiesFile, warmupSeconds, seconds });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./load-child.js', import.meta.url)), options], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+    const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+    children.delete(child);
+    if (code !== 0) throw new Error(`bench/load-child.js exited with code ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`);
+    return JSON.parse(out.trim().split('\n').at(-1));
+  } finally {
+    fs.rmSync(bodiesFile, { force: true });
+  }
 }
 
 /**

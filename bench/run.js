@@ -476,7 +476,7 @@ async function main() {
       `- Duration: baselines ${baselineSeconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s`,
       `- Load average (1/5/15 min): ${loadStart.map((x) => x.toFixed(2)).join(' / ')} before, ${loadEnd.map((x) => x.toFixed(2)).join(' / ')} after${loadStart[0] > 0.5 ? ' (the machine was busy before the run: figures may be low)' : ''}`,
       `- Baseline repeats: ${repeat}${repeat > 1 ? ' (median kept)' : ''}`,
-      '- Traffic: loopback only (127.0.0.1), server in its own process, autocannon in the runner process.',
+      '- Traffic: loopback only (127.0.0.1), server in its own process; autocannon in a process of its own for the ingest targets and the naive server (bench/load-child.js), in the runner for the resolver.',
     ].join('\n');
 
     const baselinesMd = markdownTable(
