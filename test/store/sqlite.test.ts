@@ -667,6 +667,7 @@ t.test('small commits merge their tails at a quarter of keysMergeAt, large ones 
   const leafHash = (seq: number) => new Uint8Array(createHash('sha256').update(`leaf ${seq}`).digest());
   const rec = (seq: number) => ({ seq, signer: 'acme', entryId: `e${seq}`, type: 't', payloadHash: new Uint8Array(32).fill(seq & 0xff), leaf: new Uint8Array([seq & 0xff]), leafHash: leafHash(seq), chainHash: leafHash(seq) });
   const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: `k${seq}`, participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null } });
+  const upto = () => [meta('keys_indexed_upto'), meta('kids_indexed_upto')];
   let next = 0;
   const commit = (records: number) =>
     store.transaction(() => {
@@ -678,20 +679,20 @@ t.test('small commits merge their tails at a quarter of keysMergeAt, large ones 
   store.transaction(() => store.applyEffects([{ kind: 'participant.insert', participant: { id: 'acme', name: 'Acme', roles: ['supplier'], gln: null, registeredSeq: 0 } }]));
 
   for (let k = 0; k < 63; k++) commit(1);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [0, 0], '63 single-record commits: both tails wait');
+  t.same(upto(), [0, 0], '63 single-record commits: both tails wait');
   commit(1);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [64, 0], 'the 64th merged the record keys');
+  t.same(upto(), [64, 0], 'the 64th merged the record keys');
   commit(1);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [64, 65], 'the 65th the participant keys');
+  t.same(upto(), [64, 65], 'the 65th the participant keys');
 
   for (let k = 0; k < 7; k++) commit(10);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [64, 65], 'commits of 10 records leave 71 and 70 keys in the tails: they merge at 256');
+  t.same(upto(), [64, 65], 'commits of 10 records leave 71 and 70 keys in the tails: they merge at 256');
   for (let k = 0; k < 18; k++) commit(10);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [64, 65], 'still below 256 (251 record keys)');
+  t.same(upto(), [64, 65], 'still below 256 (251 record keys)');
   commit(10);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [325, 65], 'the commit that reached 256 merged the record keys');
+  t.same(upto(), [325, 65], 'the commit that reached 256 merged the record keys');
   commit(10);
-  t.same([meta('keys_indexed_upto'), meta('kids_indexed_upto')], [325, 335], 'and the next the participant keys');
+  t.same(upto(), [325, 335], 'and the next the participant keys');
   for (let s = 0; s < next; s += 17) {
     t.equal(store.entryBySignerId('acme', `e${s}`)?.seq, s, `record ${s} found`);
     t.match(store.key(`k${s}`), { addedSeq: s }, `key ${s} found`);
