@@ -446,7 +446,8 @@ export async function ingestLoad({ url, connections, bodies, dir, warmupSeconds 
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+    // 'close', not 'exit': it comes once stdout has been read to the end.
+    const code = await new Promise((resolve) => child.once('close', (c) => resolve(c)));
     children.delete(child);
     if (code !== 0) throw new Error(`bench/load-child.js exited with code ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`);
     return JSON.parse(out.trim().split('\n').at(-1));
