@@ -1,9 +1,36 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { ERROR_CODES } from '../src/core/errors.js';
 
 t.test('docs/errors.md lists exactly the error codes, with their HTTP status', async (t) => {
   const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
   const rows = [...doc.matchAll(/^\| ((?:LEDGER|TRACE)_[A-Z_]+) \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
   t.same(rows, Object.entries(ERROR_CODES).map(([code, v]) => [code, v.status]));
+});
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+t.test("the README's Layout names every folder of src/", async (t) => {
+  const layout = readme.slice(readme.indexOf('## Layout'));
+  const folders = readdirSync(new URL('../src/', import.meta.url), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `src/${d.name}/`);
+  t.ok(folders.length > 5, 'src/ has its folders');
+  for (const f of folders) t.match(layout, f, `${f} is in the Layout section`);
+});
+
+t.test("the README's configuration table names every environment variable the code reads", async (t) => {
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Security model'));
+  const names = new Set<string>();
+  const walk = (dir: URL): void => {
+    for (const d of readdirSync(dir, { withFileTypes: true })) {
+      if (d.isDirectory()) walk(new URL(`${d.name}/`, dir));
+      else if (d.name.endsWith('.ts')) {
+        for (const m of readFileSync(new URL(d.name, dir), 'utf8').matchAll(/process\.env\[?'?\.?([A-Z_]+)/g)) names.add(m[1]!);
+      }
+    }
+  };
+  walk(new URL('../src/', import.meta.url));
+  t.ok(names.has('PORT'), 'the scan finds the variables');
+  for (const n of names) t.match(table, `\`${n}\``, `${n} is documented`);
 });
