@@ -34,3 +34,17 @@ t.test("the README's configuration table names every environment variable the co
   t.ok(names.has('PORT'), 'the scan finds the variables');
   for (const n of names) t.match(table, `\`${n}\``, `${n} is documented`);
 });
+
+t.test("the README's shell examples write only into ignored folders, never the repository root", async (t) => {
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const ignored = readFileSync(new URL('../.gitignore', import.meta.url), 'utf8').split('\n');
+  t.ok(ignored.includes('scratch/') && ignored.includes('data/'), 'scratch/ and data/ are ignored');
+  const targets = blocks.flatMap((b) =>
+    [...b.matchAll(/(?:--out|--state)\s+(\S+)|(?<![0-9&])>\s*([^\s&|)]+)/g)].map((m) => (m[1] ?? m[2])!),
+  );
+  t.ok(targets.length >= 10, `the scan finds the files the examples write (${targets.length})`);
+  for (const f of targets) {
+    if (f === '/dev/null') continue;
+    t.match(f, /^(?:scratch|data)\/|^"?\$/, `${f} is written under scratch/ or data/ (or a variable the example sets)`);
+  }
+});
