@@ -1,10 +1,15 @@
-// Ledger targets of issue 2, measured on the real code (dist/, built by `npm run bench`):
-//   batchIngestHttp   POST batches of 100 signed entries, 8 connections, server in its own process
-//   singleIngestHttp  POST one signed entry per request, 32 connections
+// Ledger targets of issues 2 and 15, measured on the real code (dist/, built by `npm run bench`):
+//   batchIngestHttp   POST batches of 100 signed entries of the demo-chain mix, 8 connections,
+//                     server in its own process
+//   singleIngestHttp  POST one signed entry of the mix per request, 32 connections
+//   batchIngestHttpKeyAdd, singleIngestHttpKeyAdd  the same loads of participant.key.add entries
+//                     (informational: the figures of the earlier runs, which used only those)
 //   inProcessAppend   await ledger.submit([entry]) one at a time, each durable (fsync'd commit)
 //   inclusionProof / consistencyProof  on a 1,000,000-entry log
-// The entries are participant.key.add entries: signed by registered participants, checked like
-// any entry (schema, JCS, signature, key validity, replay), and each registers a new key.
+// The mix (bench/mix.js): commission, transform, ship, receive, inspect and aggregate in the
+// proportions of fixtures/demo/chain.json, one independent chain per connection. The key.add
+// entries are signed by registered participants, checked like any entry (schema, JCS, signature,
+// key validity, replay), and each registers a new key.
 import path from 'node:path';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { initDataDir, openDataDir } from '../dist/cli/setup.js';
@@ -19,6 +24,7 @@ import { sha256 } from '../dist/core/hash.js';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { naiveServerBaseline } from './baselines.js';
+import { CYCLE_LENGTH, CYCLE_TYPES, prepareMix } from './mix.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const b64url = (b) => Buffer.from(b).toString('base64url');
@@ -94,30 +100,68 @@ function adjacentBaseline(before, after) {
   };
 }
 
-async function httpTarget(lib, { id, connections, perRequest, seconds, log, baseline }) {
+/** Entries by type, "commission 4, transform 11, …" (the mix's types first, in CYCLE_TYPES order). */
+function typeCounts(entries) {
+  const counts = new Map(Object.keys(CYCLE_TYPES).map((t) => [t, 0]));
+  for (const e of entries) counts.set(e.payload.type, (counts.get(e.payload.type) ?? 0) + 1);
+  return [...counts].map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ');
+}
+
+/**
+ * The load of a target: pre-signed request bodies in a fresh data dir. `mix`: the demo-chain mix
+ * in 2 × `connections` streams (bench/mix.js; the first half for the warm-up); otherwise
+ * participant.key.add entries in one list. Sized for `expectedRate` entries/s with 50 % to spare.
+ */
+async function prepareLoad(lib, { id, mix, connections, perRequest, seconds, warmupSeconds, expectedRate, log }) {
+  if (!mix) {
+    const pool = Math.ceil(expectedRate * (seconds + warmupSeconds + 1) * 1.5);
+    const { td, db, parties } = await makeDataDir(lib, 16);
+    log(`  ${id}: signing ${pool.toLocaleString()} participant.key.add entries…`);
+    return { td, db, bodies: requestBodies(makeEntries(parties, pool), perRequest), what: 'participant.key.add entries' };
+  }
+  const perStream = (s) => Math.max(1, Math.ceil((expectedRate * s * 1.5) / connections / CYCLE_LENGTH));
+  const cycles = [...Array(connections).fill(perStream(warmupSeconds)), ...Array(connections).fill(perStream(seconds))];
+  log(`  ${id}: preparing the mix: ${connections} × ${perStream(warmupSeconds)} cycles for the warm-up, ${connections} × ${perStream(seconds)} for the run…`);
+  const t0 = Date.now();
+  const { td, db, streams, setupEntries } = await prepareMix(lib, { cycles, log });
+  log(`  ${id}: mix prepared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return {
+    td,
+    db,
+    streams: streams.map((st) => requestBodies(st, perRequest)),
+    entries: streams,
+    what: `the demo-chain mix (${typeCounts(streams[0].slice(0, CYCLE_LENGTH))} per ${CYCLE_LENGTH}-entry cycle), one chain per connection; ${setupEntries.toLocaleString('en-US')} entries of yesterday's shipments submitted in-process before the load`,
+  };
+}
+
+async function httpTarget(lib, { id, connections, perRequest, seconds, log, baseline, mix = true }) {
   const expectedRate = perRequest > 1 ? 12_000 : 5_000; // entries/s: sizes the pre-signed pool
-  const pool = Math.ceil(expectedRate * (seconds + 2) * 1.5);
-  const { td, db, parties } = await makeDataDir(lib, 16);
+  const warmupSeconds = 1;
+  const load = await prepareLoad(lib, { id, mix, connections, perRequest, seconds, warmupSeconds, expectedRate, log });
   let server;
   try {
-    log(`  ${id}: signing ${pool.toLocaleString()} entries…`);
-    const bodies = requestBodies(makeEntries(parties, pool), perRequest);
-    const before = await baseline();
-    log(`  ${id}: ${before.id} just before: ${Math.round(before.opsPerSec).toLocaleString()} ${before.unit}`);
-    server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', db]);
-    log(`  ${id}: server up on ${server.url}, ${bodies.length} bodies`);
+    const before = baseline ? await baseline() : null;
+    if (before) log(`  ${id}: ${before.id} just before: ${Math.round(before.opsPerSec).toLocaleString()} ${before.unit}`);
+    server = await lib.spawnServer(path.join(HERE, 'ledger-server.js'), ['--db', load.db]);
+    log(`  ${id}: server up on ${server.url}`);
     lib.gc();
-    const r = await lib.ingestLoad({ url: server.url, connections, bodies, dir: td.dir, warmupSeconds: 1, seconds });
-    log(`  ${id}: ${r.warmedUp} bodies in the warm-up, ${r.used - r.warmedUp} in the run`);
-    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${id}: ${r.non2xx} non-2xx, ${r.errors} errors (${JSON.stringify(r.statusCodes)})`);
+    const r = await lib.ingestLoad({ url: server.url, connections, bodies: load.bodies, streams: load.streams, dir: load.td.dir, warmupSeconds, seconds });
+    log(`  ${id}: ${r.warmedUp} bodies in the warm-up, ${r.used} in the run`);
     await server.stop();
     server = undefined;
     lib.gc();
-    const after = await baseline();
-    log(`  ${id}: ${after.id} just after: ${Math.round(after.opsPerSec).toLocaleString()} ${after.unit}`);
+    const after = baseline ? await baseline() : null;
+    if (after) log(`  ${id}: ${after.id} just after: ${Math.round(after.opsPerSec).toLocaleString()} ${after.unit}`);
+    // Every entry must be accepted: a refused one did not do the work the figure counts.
+    const refused = r.non2xx + r.errors + (r.warmup?.non2xx ?? 0) + (r.warmup?.errors ?? 0);
+    const exhausted = r.exhausted;
+    if (refused > 0) log(`  ${id}: ${refused} requests refused or failed: ${JSON.stringify(r.refusals ?? r.statusCodes)}`);
+    const sent = load.entries
+      ? typeCounts(r.usedPerStream.flatMap((n, i) => load.entries[connections + i].slice(0, n * perRequest)))
+      : null;
     return {
       id,
-      adjacentBaseline: adjacentBaseline(before, after),
+      ...(before ? { adjacentBaseline: adjacentBaseline(before, after) } : {}),
       opsPerSec: r.okPerSec * perRequest,
       unit: perRequest > 1 ? 'entries/s' : 'req/s',
       p99Ms: r.latencyMs.p99,
@@ -125,11 +169,19 @@ async function httpTarget(lib, { id, connections, perRequest, seconds, log, base
       requestsPerSec: r.okPerSec,
       seconds: r.seconds,
       connections,
-      details: `${r.ok.toLocaleString()} × 2xx in ${r.seconds.toFixed(1)} s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`,
+      refused,
+      exhausted,
+      refusals: r.refusals,
+      details: [
+        `${r.ok.toLocaleString()} × 2xx in ${r.seconds.toFixed(1)} s, non-2xx ${r.non2xx}, errors ${r.errors}${r.warmup ? ` (warm-up: ${r.warmup.ok} × 2xx, non-2xx ${r.warmup.non2xx}, errors ${r.warmup.errors})` : ''}, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`,
+        `${perRequest > 1 ? `batches of ${perRequest} of ` : ''}${load.what}`,
+        sent ? `sent in the run: ${sent}` : null,
+        exhausted > 0 ? `${exhausted} requests past the end of their stream (pool too small)` : null,
+      ].filter(Boolean).join('; '),
     };
   } finally {
     if (server) await server.stop();
-    td.remove();
+    load.td.remove();
   }
 }
 
@@ -220,13 +272,21 @@ export async function proofTargets(lib, { size, log }) {
 export async function ledgerTargets(ctx) {
   const { lib, quick, log } = ctx;
   const seconds = quick ? 2 : 5;
+  // `--only` with ids of these targets runs just those (and with baseline ids alone, all of them).
+  const ids = ['batchIngestHttp', 'singleIngestHttp', 'batchIngestHttpKeyAdd', 'singleIngestHttpKeyAdd', 'inProcessAppend', 'proofs'];
+  const only = ctx.only && ids.some((x) => ctx.only.has(x)) ? ctx.only : null;
+  const wanted = (id) => only === null || only.has(id);
   const out = [];
   // In a process of its own, as at the start of the run (see bench/baseline-child.js).
   const verify = async () => JSON.parse(execFileSync(process.execPath, ['--expose-gc', path.join(HERE, 'baseline-child.js'), 'verify', String(quick ? 1 : 3)], { encoding: 'utf8' }));
   const naive = () => naiveServerBaseline({ seconds });
-  out.push(await httpTarget(lib, { id: 'batchIngestHttp', connections: 8, perRequest: 100, seconds, log, baseline: verify }));
-  out.push(await httpTarget(lib, { id: 'singleIngestHttp', connections: 32, perRequest: 1, seconds, log, baseline: naive }));
-  out.push(await inProcessAppend(lib, { seconds: quick ? 2 : 3, log }));
-  out.push(...(await proofTargets(lib, { size: quick ? 100_000 : 1_000_000, log })));
+  if (wanted('batchIngestHttp')) out.push(await httpTarget(lib, { id: 'batchIngestHttp', connections: 8, perRequest: 100, seconds, log, baseline: verify }));
+  if (wanted('singleIngestHttp')) out.push(await httpTarget(lib, { id: 'singleIngestHttp', connections: 32, perRequest: 1, seconds, log, baseline: naive }));
+  // Informational: the same loads of participant.key.add entries (what these targets measured
+  // until issue 15), without baselines of their own.
+  if (wanted('batchIngestHttpKeyAdd')) out.push(await httpTarget(lib, { id: 'batchIngestHttpKeyAdd', connections: 8, perRequest: 100, seconds, log, mix: false }));
+  if (wanted('singleIngestHttpKeyAdd')) out.push(await httpTarget(lib, { id: 'singleIngestHttpKeyAdd', connections: 32, perRequest: 1, seconds, log, mix: false }));
+  if (wanted('inProcessAppend')) out.push(await inProcessAppend(lib, { seconds: quick ? 2 : 3, log }));
+  if (wanted('proofs')) out.push(...(await proofTargets(lib, { size: quick ? 100_000 : 1_000_000, log })));
   return out;
 }

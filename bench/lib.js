@@ -430,16 +430,25 @@ export async function runAutocannon(opts) {
 }
 
 /**
- * POSTs pre-built `bodies` (JSON strings) to `url`/v1/entries, each at most once, from a load
- * generator in a process of its own (bench/load-child.js): a warm-up of `warmupSeconds`, then the
- * measured run of `seconds`. The bodies go through a file in `dir`. Returns runAutocannon()'s
- * result (without `raw`) plus `warmedUp`, `used` and `exhausted` (see entryFeeder).
+ * POSTs pre-built request bodies (JSON strings) to `url`/v1/entries, each at most once, from a
+ * load generator in a process of its own (bench/load-child.js): a warm-up of `warmupSeconds`, then
+ * the measured run of `seconds`. The bodies go through a file in `dir`. Either
+ *   - `bodies`: one list, taken in order by whichever connection is free (entries that do not
+ *     depend on each other), or
+ *   - `streams`: 2 × `connections` lists of bodies whose order matters (a later entry may depend
+ *     on an earlier one): during the warm-up each connection sends the bodies of one of the first
+ *     `connections` streams in order, during the measured run one of the others (see streamFeeder).
+ * Returns runAutocannon()'s result (without `raw`) plus `warmedUp`, `used`, `exhausted` and, with
+ * streams, `usedPerStream` and `warmup` ({ ok, non2xx, errors, exhausted } of the warm-up) and
+ * `refusals` (status and body of the first few non-2xx answers).
  */
-export async function ingestLoad({ url, connections, bodies, dir, warmupSeconds = 1, seconds }) {
+export async function ingestLoad({ url, connections, bodies, streams, dir, warmupSeconds = 1, seconds }) {
   const bodiesFile = path.join(dir, 'bodies.ndjson');
-  fs.writeFileSync(bodiesFile, `${bodies.join('\n')}\n`);
+  // One body a line; with streams, each line starts with the stream's number and a space.
+  const lines = streams ? streams.flatMap((bs, s) => bs.map((b) => `${s} ${b}`)) : bodies;
+  fs.writeFileSync(bodiesFile, `${lines.join('\n')}\n`);
   try {
-    const options = JSON.stringify({ url, connections, bodiesFile, warmupSeconds, seconds });
+    const options = JSON.stringify({ url, connections, bodiesFile, streams: streams ? streams.length : 0, warmupSeconds, seconds });
     const child = spawn(process.execPath, [fileURLToPath(new URL('./load-child.js', import.meta.url)), options], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let out = '';
@@ -476,6 +485,52 @@ export function entryFeeder(bodies) {
     },
     used: () => next,
     exhausted: () => exhausted,
+  };
+}
+
+/**
+ * An autocannon request that gives each connection a stream of its own: the first connection to
+ * ask gets streams[first], the next streams[first + 1], and so on; each then POSTs its stream's
+ * bodies in order, one request at a time (autocannon's default pipelining of 1), so an entry goes
+ * out only once the one before it on that stream was answered. Past the end of a stream it repeats
+ * the stream's last body (an identical resubmission, answered with the original receipt) and
+ * counts it in `exhausted`: a run with exhausted > 0 had too few bodies.
+ *
+ * How a connection keeps its stream: autocannon deep-clones the options for every client it makes
+ * (lodash.clonedeep in lib/httpClient.js, autocannon 7-9), so the `slot` object below is one
+ * object per connection, and the request that setupRequest receives is a shallow copy that still
+ * points to it. (The `context` argument would not do: with a single request in the list it is
+ * reset before every request.)
+ */
+export function streamFeeder(streams, first, count) {
+  let nextStream = first;
+  let exhausted = 0;
+  const next = new Array(streams.length).fill(0);
+  const refusals = [];
+  return {
+    request: {
+      method: 'POST',
+      path: '/v1/entries',
+      headers: { 'content-type': 'application/json' },
+      slot: {},
+      setupRequest(req) {
+        if (req.slot.stream === undefined) {
+          if (nextStream >= first + count) throw new Error(`streamFeeder: more connections than the ${count} streams`);
+          req.slot.stream = nextStream++;
+        }
+        const s = req.slot.stream;
+        const bodies = streams[s];
+        if (next[s] >= bodies.length) exhausted++;
+        req.body = bodies[Math.min(next[s]++, bodies.length - 1)];
+        return req;
+      },
+      onResponse(status, body) {
+        if ((status < 200 || status > 299) && refusals.length < 5) refusals.push({ status, body: String(body).slice(0, 500) });
+      },
+    },
+    usedPerStream: () => next.slice(first, first + count),
+    exhausted: () => exhausted,
+    refusals: () => refusals,
   };
 }
 
