@@ -6,7 +6,7 @@
  * few lines of hand-written canonical JSON, so that a shared bug in src/core cannot hide.
  */
 import t from 'tap';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
@@ -260,4 +260,10 @@ t.test('object codes: each spelling has the documented canonical form', async (t
     t.equal(canonicalCode(input), canonical, input);
     t.equal(canonicalCode(canonical), canonical, `${canonical} is a fixed point`);
   }
+});
+
+t.test('every relative link of the page names a file in the repository', async (t) => {
+  const links = [...DOC.matchAll(/\]\(([^)#]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+  t.ok(links.length >= 5, `${links.length} relative links`);
+  for (const link of links) t.ok(existsSync(new URL(link, new URL('../../docs/', import.meta.url))), link);
 });
