@@ -1,7 +1,7 @@
 /**
  * C2SP tlog-checkpoint (https://c2sp.org/tlog-checkpoint): the signed statement "the log named
  * `origin` has `size` leaves and RFC 6962 root `root`", carried as the text of a signed note
- * (note.ts). The ledger signs with the key whose name is the origin (DESIGN, "Checkpoint"), so a
+ * (note.ts). The ledger signs with the key whose name is the origin (docs/format.md, "Checkpoints"), so a
  * verifier holding the ledger's verifier key also learns which log it is talking to.
  *
  * Sizes are JS numbers: the log indexes leaves with numbers everywhere else, and a ledger will not
@@ -127,7 +127,7 @@ export function signCheckpoint(cp: CheckpointInput, signer: NoteSigner, ed: Ed25
 /**
  * Verifies a checkpoint note against the ledger's verifier key, then parses its body and checks that
  * the origin is the key's name (tlog-checkpoint §Signatures: the key name SHOULD match the origin;
- * DESIGN makes it a MUST, so a checkpoint cannot be replayed as one of another log under the same
+ * we make it a MUST, so a checkpoint cannot be replayed as one of another log under the same
  * key name).
  * @throws LedgerError LEDGER_KEY_INVALID for a malformed key string; LEDGER_NOTE_MALFORMED or
  *   LEDGER_CHECKPOINT_SIGNATURE_INVALID from openNote; LEDGER_CHECKPOINT_INVALID for a malformed body

@@ -1,5 +1,5 @@
 /**
- * Object codes (DESIGN.md, "Object codes"): GS1 Digital Link URIs for GTIN, SSCC and GLN, and
+ * Object codes (docs/format.md, "Object codes"): GS1 Digital Link URIs for GTIN, SSCC and GLN, and
  * `urn:trace:<participant>:<local id>` for participants without GS1 numbers.
  *
  * References: the GS1 Digital Link URI Syntax 1.2 ABNF grammar (rule names such as `gtin-path` are

@@ -1,5 +1,5 @@
 /**
- * Entries: what a participant signs (DESIGN.md "Entry").
+ * Entries: what a participant signs (docs/format.md "Entries").
  *
  * Signed message = UTF-8("trace-ledger/v1 entry\n") ‖ JCS(payload). The prefix is a domain
  * separator: a signature made for an entry is never valid as a signature over any other kind of

@@ -1,6 +1,6 @@
 /**
  * RFC 8785 JSON Canonicalization Scheme (JCS): the one byte form of a JSON value that every hash
- * and signature in trace-ledger is computed over (DESIGN.md, "Canonical JSON").
+ * and signature in trace-ledger is computed over (docs/format.md, "Canonical JSON").
  *
  * JCS is defined in terms of ECMAScript's own JSON serialisation (RFC 8785 §3.2.2.2 strings,
  * §3.2.2.3 numbers), so the primitives are delegated to the engine's `JSON.stringify`/`String`,

@@ -61,7 +61,7 @@ export function formatPublicKeyPem(publicKey: Uint8Array): string {
   return wrapPem(concatBytes(SPKI_PREFIX, publicKey), 'PUBLIC KEY');
 }
 
-/** DESIGN.md: kid = hex of the first 8 bytes of SHA-256(raw 32-byte public key). */
+/** docs/format.md "Keys": kid = hex of the first 8 bytes of SHA-256(raw 32-byte public key). */
 export function keyIdOf(publicKey: Uint8Array): string {
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new TypeError('publicKey must be 32 bytes');
   return toHex(sha256(publicKey).subarray(0, 8));

@@ -1,5 +1,5 @@
 /**
- * Records: one leaf of the log (DESIGN.md "Record").
+ * Records: one leaf of the log (docs/format.md "Records, leaves and the hash chain").
  *   leafBytes = JCS({seq, recordedAt, entry}); leafHash = SHA-256(0x00 ‖ leafBytes) (RFC 6962 §2.1);
  *   chainHash(seq) = SHA-256(chainHash(seq-1) ‖ leafHash(seq)), chainHash(-1) = 32 zero bytes.
  */

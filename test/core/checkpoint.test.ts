@@ -14,7 +14,7 @@ import { fromHex, toBase64, toBase64Url, toHex } from '../../src/core/bytes.js';
 import { nobleEd25519, type Ed25519 } from '../../src/core/ed25519.js';
 import { isLedgerError } from '../../src/core/errors.js';
 
-// ../shared/vectors/README.md: the 8-leaf RFC 6962 reference tree, its root at n=8, and the
+// test/vectors/README.md: the 8-leaf RFC 6962 reference tree, its root at n=8, and the
 // checkpoint of it signed with the RFC 8032 §7.1 TEST 1 key under the name example.com/test-ledger.
 const ORIGIN = 'example.com/test-ledger';
 const ROOT8 = fromHex('5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328');

@@ -6,7 +6,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import { isStrongPublicKey, nobleEd25519 } from '../../src/core/ed25519.js';
 import { fromHex, toBase64Url, toHex, utf8 } from '../../src/core/bytes.js';
 
-// RFC 8032 §7.1 TEST 1-3, as copied in ../shared/vectors/README.md.
+// RFC 8032 §7.1 TEST 1-3, as copied in test/vectors/README.md.
 const VECTORS = [
   {
     name: 'TEST 1',

@@ -4,8 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { canonicalBytes, canonicalize, MAX_DEPTH, parseJson } from '../../src/core/jcs.js';
 import { fromHex, toHex } from '../../src/core/bytes.js';
 
-// test/core/ → repo root is ../..; the shared vectors sit next to the repo, in ../shared.
-const VECTORS = new URL('../../../shared/vectors/jcs/', import.meta.url);
+// Resolved from this file, not the cwd: test/core/ → test/vectors/jcs/ (see test/vectors/README.md).
+const VECTORS = new URL('../vectors/jcs/', import.meta.url);
 
 t.test('cyberphone/json-canonicalization vectors', async (t) => {
   const names = readdirSync(new URL('input/', VECTORS)).filter((f) => f.endsWith('.json'));

@@ -22,8 +22,8 @@ import {
 import { fromBase64, fromHex, toHex } from '../../src/core/bytes.js';
 import { sha256 } from '../../src/core/hash.js';
 
-// test/core/ → repo root is ../..; the shared vectors sit next to the repo, in ../shared.
-const VECTORS = new URL('../../../shared/vectors/rfc6962/', import.meta.url);
+// Resolved from this file, not the cwd: test/core/ → test/vectors/rfc6962/ (see test/vectors/README.md).
+const VECTORS = new URL('../vectors/rfc6962/', import.meta.url);
 
 // ------------------------------------------------------------------------------------------------
 // Naive reference: RFC 9162 §2.1.1, §2.1.3.1 and §2.1.4.1 written as the recursive definitions.

@@ -15,7 +15,7 @@ import { fromHex, toBase64, toHex, utf8, fromBase64 } from '../../src/core/bytes
 import { nobleEd25519 } from '../../src/core/ed25519.js';
 import { isLedgerError } from '../../src/core/errors.js';
 
-// ../shared/vectors/README.md, "C2SP signed note / checkpoint".
+// test/vectors/README.md, "C2SP signed note / checkpoint".
 const UPSTREAM_KEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
 const UPSTREAM_NOTE =
   'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
