@@ -24,7 +24,7 @@ export const ENTRY_PREFIX = Buffer.from('trace-ledger/v1 entry\n', 'utf8');
 
 // ---------------------------------------------------------------- test data
 
-/** A new Ed25519 signer: { privateKey, publicKey (KeyObjects), kid, spkiPem }. kid as in DESIGN.md. */
+/** A new Ed25519 signer: { privateKey, publicKey (KeyObjects), kid, spkiPem }. kid as in docs/format.md. */
 export function makeSigner() {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
   const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
@@ -55,7 +55,7 @@ export function makePayload(i, signer = 'p-0001', targetBytes = 478) {
   return p;
 }
 
-/** Signs `payload` as DESIGN.md says (prefix + canonical JSON; here JSON.stringify of a sorted-key payload). */
+/** Signs `payload` as docs/format.md says (prefix + canonical JSON; here JSON.stringify of a sorted-key payload). */
 export function signPayload(payload, signer) {
   const msg = Buffer.concat([ENTRY_PREFIX, Buffer.from(JSON.stringify(payload), 'utf8')]);
   return { msg, sig: crypto.sign(null, msg, signer.privateKey) };

@@ -81,7 +81,7 @@ function newKeyPair() {
 }
 
 /**
- * Signs payloads exactly as signEntry (DESIGN.md "Entry": Ed25519 over the prefix and the JCS of
+ * Signs payloads exactly as signEntry (docs/format.md "Entries": Ed25519 over the prefix and the JCS of
  * the payload, kid from the public key), with one cached KeyObject per participant: signEntry
  * derives the public key on every call and node-crypto.ts caches 16 private keys, which 200
  * round-robin signers defeat (see the report in RESULTS.md).

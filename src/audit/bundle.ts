@@ -1,5 +1,5 @@
 /**
- * Audit bundles (DESIGN.md "Audit bundle"): the NDJSON export an auditor takes away and verifies
+ * Audit bundles (docs/audit.md): the NDJSON export an auditor takes away and verifies
  * offline with `trace-ledger verify` (src/audit/verify.ts). One JSON object per line:
  *
  *   1. header  {"format":"trace-ledger-bundle/1","origin","ledgerKey","checkpoint","scope",
@@ -16,7 +16,7 @@
  * its signatures depend on: genesis, and the registration, key additions and revocations of every
  * signer, transitively (the operator who registered them), up to the last record of the scope.
  *
- * The end line is not in DESIGN.md: it makes truncation visible in a scoped bundle (whose records
+ * The end line is our addition to the original bundle design: it makes truncation visible in a scoped bundle (whose records
  * prove inclusion, not completeness) and covers the bytes no signature or proof covers (the scope,
  * an unchecked consistency proof) against accidental corruption. It is a checksum, not a
  * signature: anyone can recompute it, so the scope remains the exporter's statement.
@@ -70,7 +70,7 @@ export interface BundleRecordLine {
   readonly record: LedgerRecord;
   /** Hex SHA-256(0x00 ‖ JCS(record)). */
   readonly leafHash: string;
-  /** Hex chain hash (DESIGN.md "Record"). */
+  /** Hex chain hash (docs/format.md "Records"). */
   readonly chainHash: string;
   /** Base64 audit path against the header checkpoint (scoped bundles only). */
   readonly inclusion?: readonly string[];

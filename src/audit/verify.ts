@@ -1,5 +1,5 @@
 /**
- * Offline verification of audit bundles (src/audit/bundle.ts, DESIGN.md "Audit bundle"). Pure: no
+ * Offline verification of audit bundles (src/audit/bundle.ts, docs/audit.md). Pure: no
  * file, network or database; the caller hands in the bundle's lines, and optionally a faster
  * Ed25519, a batch verifier on other threads and a faster SHA-256 (the CLI passes node:crypto and
  * a worker pool: src/audit/bundle-file.ts).

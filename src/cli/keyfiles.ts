@@ -1,5 +1,5 @@
 /**
- * Key files on disk: PKCS#8 / SPKI PEM (DESIGN.md "Keys"). Private keys are written with mode
+ * Key files on disk: PKCS#8 / SPKI PEM (docs/format.md "Keys"). Private keys are written with mode
  * 0600 and never overwritten: losing a participant's key by accident is worse than an error.
  */
 import { randomBytes } from 'node:crypto';

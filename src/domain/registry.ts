@@ -1,6 +1,6 @@
 /**
- * Participants and their keys: who may sign what, at which point of the log (DESIGN.md "Trust
- * model"). Pure rules over a read view; the store applies the effects they return in the same
+ * Participants and their keys: who may sign what, at which point of the log (docs/format.md "Keys"
+ * and the README's "Security model"). Pure rules over a read view; the store applies the effects they return in the same
  * transaction as the record, so the registry tables are a cache of the log.
  */
 import { fromBase64Url } from '../core/bytes.js';

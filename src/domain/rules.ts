@@ -1,5 +1,5 @@
 /**
- * State rules of the traceability events (DESIGN.md "Event types", "State rules"): pure functions
+ * State rules of the traceability events (docs/events.md "State rules"): pure functions
  * from (a read view of the projections, a payload, its seq) to the effects the store applies in
  * the same transaction as the record. They throw a LedgerError naming the violated rule; the
  * ledger then rolls the whole submitted batch back, so a rejected entry changes nothing.
@@ -271,7 +271,7 @@ function commission(view: DomainView, p: P<'commission'>, seq: number): DomainEf
   });
 }
 
-/** Allocation share of each output (DESIGN.md roll-up): stated, or by quantity when units agree. */
+/** Allocation share of each output (docs/events.md "Footprint roll-up"): stated, or by quantity when units agree. */
 export function allocationShares(outputs: ReadonlyArray<{ quantity: Quantity; allocation?: number | undefined }>): number[] {
   if (outputs.every((o) => o.allocation === undefined)) {
     const unit = outputs[0]!.quantity.unit;

@@ -111,7 +111,7 @@ export const KeyRevokePayload = z.strictObject({
 
 
 // ---------------------------------------------------------------------------------------------
-// Traceability events (DESIGN.md "Event types"), named after GS1 EPCIS 2.0 / CBV 2.0 (the mapping
+// Traceability events (docs/events.md), named after GS1 EPCIS 2.0 / CBV 2.0 (the mapping
 // table is in docs/events.md). Codes are accepted in any valid spelling and compared in their
 // canonical form (src/core/codes.ts); quantities carry UN/CEFACT Rec. 20 unit codes and are never
 // converted: a unit that differs from the object's is an error (TRACE_UNIT_MISMATCH).

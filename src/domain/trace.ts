@@ -1,5 +1,5 @@
 /**
- * The trace queries (DESIGN.md "Interfaces"): upstream provenance, downstream impact, history and
+ * The trace queries (README "HTTP API"): upstream provenance, downstream impact, history and
  * the cradle-to-gate footprint roll-up, over a read interface of the projections. Every fact in an
  * answer names the seq of the entry that proves it, so a reader can fetch that entry and its
  * inclusion proof and check it against a signed checkpoint.
@@ -93,7 +93,7 @@ function summary(reader: TraceReader, o: ObjectRow) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Footprint roll-up (DESIGN.md "Carbon and resources roll-up"), memoised over the ancestry DAG.
+// Footprint roll-up (docs/events.md "Footprint roll-up"), memoised over the ancestry DAG.
 
 export interface UnitFootprint {
   /** kgCO2e per unit of the object's quantity unit, excluding biogenic. */

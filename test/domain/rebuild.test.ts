@@ -1,5 +1,5 @@
 /**
- * The projections are caches of the log (DESIGN.md state rules): `rebuildDerived` recreates every
+ * The projections are caches of the log (docs/events.md "State rules"): `rebuildDerived` recreates every
  * one of them from the records alone, row for row, and the ledger carries on from the rebuilt state.
  */
 import t, { type Test } from 'tap';

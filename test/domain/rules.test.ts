@@ -1,5 +1,5 @@
 /**
- * State rules of src/domain/rules.ts (DESIGN.md "Event types", state rules): every rule is broken
+ * State rules of src/domain/rules.ts (docs/events.md "State rules"): every rule is broken
  * once, and each rejection must leave the log and every projection exactly as they were.
  */
 import t, { type Test } from 'tap';

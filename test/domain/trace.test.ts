@@ -10,7 +10,7 @@ import { commission, item, kg, makeWorld, pcs, spec, sscc, transform, type World
 /** What trace.ts does to every figure: 12 significant digits. */
 const r12 = (x: number) => Number(x.toPrecision(12));
 
-// ---- The roll-up, by hand (DESIGN.md "Carbon and resources roll-up") ----------------------------
+// ---- The roll-up, by hand (docs/events.md "Footprint roll-up") ----------------------------
 // t1 rolling: A1 500 kg × 8 + B1 200 kg × (gap) + direct 100 + 1000 kWh × 0.5 = 4600 kgCO2e;
 //   electricity 500 × 2 + 1000 = 2000 kWh; water 500 × 0.01 + 10 = 15 m³. S and X share it by
 //   quantity: S 400/500 = 0.8 over 400 kg, X 0.2 over 100 kg: both 0.002 of the totals per kg.
