@@ -126,6 +126,8 @@ export interface DomainView extends RegistryView {
   laterTouches(codes: readonly string[], after: number, signer?: string): number[];
   /** Seqs of standing (non-retracted) recalls of code. */
   standingRecalls(code: string): number[];
+  /** Seqs of standing (non-retracted) aggregates that packed `child` into `parent`. */
+  standingPackings(parent: string, child: string): number[];
 }
 
 export type DomainEffect =
@@ -135,6 +137,8 @@ export type DomainEffect =
   | { readonly kind: 'edge.insert'; readonly output: string; readonly input: string; readonly quantity: number; readonly seq: number }
   | { readonly kind: 'edges.delete'; readonly output: string }
   | { readonly kind: 'contain.add'; readonly parent: string; readonly child: string; readonly delta: number }
+  /** The child was never packed into the parent after all: no containment row, not even at 0. */
+  | { readonly kind: 'contain.drop'; readonly parent: string; readonly child: string }
   | { readonly kind: 'shipment.insert'; readonly shipment: ShipmentRow }
   | { readonly kind: 'shipment.receive'; readonly seq: number; readonly receivedSeq: number; readonly items: ReadonlyArray<{ code: string; received: number }> }
   | { readonly kind: 'shipment.unreceive'; readonly seq: number }
@@ -520,7 +524,14 @@ function retract(view: DomainView, p: P<'retract'>, seq: number): DomainEffect[]
       const parent = codes('packed-into')[0]!;
       dependOn([parent]);
       touches.filter((x) => x.role === 'packed').forEach((x) => {
-        effects.push({ kind: 'contain.add', parent, child: x.code, delta: -x.quantity! }, { kind: 'holding.add', code: x.code, holder: tp.signer, delta: x.quantity! });
+        // A containment row at 0 still means "travelled in the unit" (downstream and the export
+        // follow it after a disaggregate). When no other standing aggregate packed this child
+        // here, the row is dropped, so every reader sees the log as if the entry never was.
+        const packedByOthers = view.standingPackings(parent, x.code).some((s) => s !== t);
+        effects.push(
+          packedByOthers ? { kind: 'contain.add', parent, child: x.code, delta: -x.quantity! } : { kind: 'contain.drop', parent, child: x.code },
+          { kind: 'holding.add', code: x.code, holder: tp.signer, delta: x.quantity! },
+        );
       });
       if (view.object(parent)?.createdSeq === t) effects.push({ kind: 'holding.add', code: parent, holder: tp.signer, delta: -MICRO }, { kind: 'object.delete', code: parent });
       break;

@@ -104,6 +104,10 @@ export function domainStore(db: Database.Database) {
       `SELECT DISTINCT t.seq FROM touches t WHERE t.code IN (SELECT value FROM json_each(?)) AND t.seq > ?
        AND (? IS NULL OR t.signer = ?) AND t.role != 'retracted' AND ${NOT_RETRACTED} ORDER BY t.seq`,
     ).pluck(),
+    standingPackings: db.prepare(
+      `SELECT t.seq FROM touches t JOIN touches c ON c.code = ? AND c.seq = t.seq AND c.role = 'packed'
+       WHERE t.code = ? AND t.role = 'packed-into' AND ${NOT_RETRACTED} ORDER BY t.seq`,
+    ).pluck(),
     standingRecalls: db.prepare(`SELECT t.seq FROM touches t WHERE t.code = ? AND t.role = 'recalled' AND ${NOT_RETRACTED} ORDER BY t.seq`).pluck(),
     touchesFor: db.prepare(
       `SELECT t.code, t.seq, t.role, t.signer, t.quantity, (SELECT r.seq FROM retractions r WHERE r.target_seq = t.seq) FROM touches t
@@ -138,6 +142,7 @@ export function domainStore(db: Database.Database) {
       'INSERT INTO containment (parent, child, quantity) VALUES (?, ?, ?) ON CONFLICT (parent, child) DO UPDATE SET quantity = quantity + excluded.quantity',
     ),
     dropContainment: db.prepare('DELETE FROM containment WHERE parent = ?'),
+    dropContained: db.prepare('DELETE FROM containment WHERE parent = ? AND child = ?'),
     insertShipment: db.prepare('INSERT INTO shipments (seq, sender, receiver, carrier, received_seq, retracted_seq) VALUES (?, ?, ?, ?, NULL, NULL)'),
     insertShipmentItem: db.prepare('INSERT INTO shipment_items (shipment_seq, code, shipped, received) VALUES (?, ?, ?, NULL)'),
     receiveShipment: db.prepare('UPDATE shipments SET received_seq = ? WHERE seq = ?'),
@@ -208,6 +213,7 @@ export function domainStore(db: Database.Database) {
     laterTouches: (codes: readonly string[], after: number, signer?: string) =>
       q.laterTouches.all(JSON.stringify(codes), after, signer ?? null, signer ?? null) as number[],
     standingRecalls: (code: string) => q.standingRecalls.all(code) as number[],
+    standingPackings: (parent: string, child: string) => q.standingPackings.all(child, parent) as number[],
     touchesFor: (codes: readonly string[], roles?: readonly TouchRole[]) =>
       (q.touchesFor.all(JSON.stringify(codes), roles === undefined ? null : 1, roles === undefined ? null : JSON.stringify(roles)) as Array<[string, number, TouchRole, string, number | null, number | null]>).map((r) => ({
         code: r[0], seq: r[1], role: r[2], signer: r[3], quantity: r[4], retractedBy: r[5],
@@ -252,6 +258,9 @@ export function domainStore(db: Database.Database) {
           break;
         case 'contain.add':
           q.addContained.run(e.parent, e.child, e.delta);
+          break;
+        case 'contain.drop':
+          q.dropContained.run(e.parent, e.child);
           break;
         case 'shipment.insert': {
           const s = e.shipment;
