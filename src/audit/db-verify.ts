@@ -758,7 +758,7 @@ export function formatDbFailure(f: DbFailure): string {
 
 /** The report for people: a verdict line, then one line per failure kept. */
 export function formatDbReport(r: DbVerifyReport): string {
-  const key = r.ledgerKey === null ? 'no ledger key' : `ledger key ${r.ledgerKey}, ${r.keySource === 'pinned' ? 'pinned key' : 'key from the genesis entry: pin it with --key'}`;
+  const key = r.ledgerKey === null ? 'no ledger key' : `ledger key ${r.ledgerKey}, ${r.keySource === 'pinned' ? 'pinned key' : 'key from the genesis entry, NOT pinned: pass --key'}`;
   const facts = `${r.records} records, ${r.checkpoints} checkpoints (${key})`;
   if (r.ok) return `OK: ${r.file}: ${facts}; every check passed: ${r.checks.join(', ')}`;
   const total = Object.values(r.counts).reduce((a, b) => a + (b ?? 0), 0);

@@ -24,7 +24,8 @@
  *   and accidental damage to the parts no signature covers).
  *
  * It never throws and never stops at the first failure: every failure is listed with its line,
- * seq, check and expected/found values (up to `maxFailures`; `failureCount` counts them all).
+ * seq, check and expected/found values (up to `maxFailures`; `failureCount` counts them all), and
+ * sorted into root causes and the consequences they imply (src/audit/failures.ts).
  * A line longer than `maxLineBytes` is reported and skipped, not parsed.
  *
  * What a scoped bundle cannot show: that nothing was left out (a revocation, an entry of the
@@ -45,6 +46,7 @@ import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '.
 import { parseEntry } from '../domain/schemas.js';
 import type { VerifyItem, VerifyMany } from '../platform/verify-pool.js';
 import { BUNDLE_DIRECTIONS, BUNDLE_FORMAT, type BundleConsistency, type BundleScope } from './bundle.js';
+import { failureLog, formatFailures, statedLinkHolds, type BundleCheck, type BundleFailure, type ConsequenceCounts, type Explanation } from './failures.js';
 import { leafFolder, rootFromInclusionProof } from './tree.js';
 
 /** Default cap on one line: records are a few KiB; 8 MiB leaves room and bounds memory. */
@@ -52,38 +54,7 @@ export const MAX_LINE_BYTES = 8 * 1024 * 1024;
 /** Default cap on the failures listed (all are counted). */
 export const MAX_FAILURES = 1000;
 
-/** Which check a failure belongs to. */
-export type BundleCheck =
-  | 'format' // a line that is not what the format says (JSON, shape, encodings), an empty line, data after the end
-  | 'line-length' // a line longer than the cap
-  | 'header' // the header line is missing or malformed
-  | 'ledger-key' // the trusted key is malformed, or the bundle or its genesis names another key
-  | 'origin' // header origin, checkpoint origin, key name and genesis origin disagree
-  | 'checkpoint' // the checkpoint note does not verify with the trusted key, or its body is malformed
-  | 'order' // seq out of order, repeated, missing, or beyond the checkpoint
-  | 'leaf-hash'
-  | 'chain-hash'
-  | 'signing-key' // signer or key unknown at that seq, or revoked before it
-  | 'signature'
-  | 'registry' // a registration or key entry breaks the registry rules
-  | 'merkle-root'
-  | 'inclusion'
-  | 'scope' // a seq-range bundle misses records of its range; genesis missing
-  | 'consistency'
-  | 'truncated' // no end line, no final newline, the input stopped with an error
-  | 'end'; // the end line's record count or digest does not match what was read
-
-export interface BundleFailure {
-  /** 1-based line of the bundle, when the failure belongs to one. */
-  readonly line: number | null;
-  readonly seq: number | null;
-  readonly check: BundleCheck;
-  /** The LedgerError code behind it, when there is one. */
-  readonly code: LedgerErrorCode | null;
-  readonly message: string;
-  readonly expected?: string;
-  readonly found?: string;
-}
+export type { BundleCheck, BundleFailure, ConsequenceCounts } from './failures.js';
 
 export interface BundleReport {
   /** True only when every check passed. */
@@ -110,8 +81,14 @@ export interface BundleReport {
     readonly endLine: boolean;
   };
   readonly consistency: { readonly from: number; readonly to: number } | null;
+  /** Every failure in line order (up to maxFailures): root causes and consequences alike. */
   readonly failures: readonly BundleFailure[];
   readonly failureCount: number;
+  /** The failures nothing found before implies, in line order (up to maxFailures). */
+  readonly rootCauses: readonly BundleFailure[];
+  readonly rootCauseCount: number;
+  /** The failures an earlier one implies (src/audit/failures.ts), counted by check. */
+  readonly consequences: ConsequenceCounts;
   readonly notes: readonly string[];
 }
 
@@ -166,6 +143,8 @@ const ZERO = Uint8Array.of(0);
 const NEWLINE = Uint8Array.of(0x0a);
 const REGISTRY_TYPES = new Set(['ledger.genesis', 'participant.register', 'participant.key.add', 'participant.key.revoke']);
 const SIGNATURE_BATCH = 256;
+/** The chain before seq 0 (the zero hash), as computed and as a line would state it. */
+const CHAIN_START = { chain: CHAIN_HASH_START, stated: hex(CHAIN_HASH_START) };
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -236,14 +215,10 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const verifyMany = options.verifyMany;
 
-  const failures: BundleFailure[] = [];
-  let failureCount = 0;
+  const log = failureLog(maxFailures);
   const notes: string[] = [];
-  const fail = (check: BundleCheck, line: number | null, seq: number | null, message: string, extra: { code?: LedgerErrorCode | null; expected?: string; found?: string } = {}): void => {
-    failureCount++;
-    if (failures.length < maxFailures) {
-      failures.push({ line, seq, check, code: extra.code ?? null, message, ...(extra.expected === undefined ? {} : { expected: extra.expected }), ...(extra.found === undefined ? {} : { found: extra.found }) });
-    }
+  const fail = (check: BundleCheck, line: number | null, seq: number | null, message: string, extra: { code?: LedgerErrorCode | null; expected?: string; found?: string; explanation?: Explanation | undefined } = {}): void => {
+    log.add({ line, seq, check, code: extra.code ?? null, message, ...(extra.expected === undefined ? {} : { expected: extra.expected }), ...(extra.found === undefined ? {} : { found: extra.found }) }, extra.explanation);
   };
   /** Scratch for HASH(prev ‖ leaf) of the chain, hashed in one call. */
   const pair = new Uint8Array(64);
@@ -264,7 +239,7 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
   const registry = memoryRegistry();
   let records = 0;
   let lastSeq = -1;
-  let prev: { seq: number; chain: Uint8Array } | undefined;
+  let prev: { seq: number; chain: Uint8Array; stated: string } | undefined;
   const frontier = leafFolder(sha256);
   let frontierBroken: string | undefined;
   let rangeSeen = 0;
@@ -586,21 +561,22 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
       fail('order', line, seq, `records ${lastSeq + 1}..${seq - 1} are missing`, { expected: String(lastSeq + 1), found: String(seq) });
       frontierBroken ??= `records ${lastSeq + 1}..${seq - 1} are missing`;
     }
-    const previousChain = seq === 0 ? CHAIN_HASH_START : prev?.seq === seq - 1 ? prev.chain : undefined;
+    const previous = seq === 0 ? CHAIN_START : prev?.seq === seq - 1 ? prev : undefined;
     let chain: Uint8Array;
-    if (previousChain !== undefined) {
-      pair.set(previousChain, 0);
+    if (previous !== undefined) {
+      pair.set(previous.chain, 0);
       pair.set(leaf, 32);
       chain = sha256(pair);
       chainLinks++;
       const chainHex = hex(chain);
       if (chainHex !== statedChain) {
-        fail('chain-hash', line, seq, `chain hash does not follow from ${seq === 0 ? 'the zero hash' : `seq ${seq - 1}`} and this leaf`, { expected: chainHex, found: statedChain });
+        const explanation = statedLinkHolds(sha256, previous.stated, statedLeaf, statedChain) ? 'chain-link-intact' : undefined;
+        fail('chain-hash', line, seq, `chain hash does not follow from ${seq === 0 ? 'the zero hash' : `seq ${seq - 1}`} and this leaf`, { expected: chainHex, found: statedChain, explanation });
       }
     } else {
       chain = fromHex(statedChain); // after a gap: the next record is checked against this one
     }
-    prev = { seq, chain };
+    prev = { seq, chain, stated: statedChain };
     if (cp !== undefined && seq >= cp.size) fail('order', line, seq, `seq ${seq} is beyond the checkpoint (size ${cp.size})`);
     if (seq > lastSeq) lastSeq = seq;
 
@@ -618,7 +594,7 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
           throw new Error('the path does not lead to the checkpoint\'s root');
         }
       } catch (e) {
-        fail('inclusion', line, seq, `inclusion proof against the checkpoint (size ${cp.size}) fails: ${messageOf(e)}`, { code: 'LEDGER_INCLUSION_PROOF_INVALID' });
+        fail('inclusion', line, seq, `inclusion proof against the checkpoint (size ${cp.size}) fails: ${messageOf(e)}`, { code: 'LEDGER_INCLUSION_PROOF_INVALID', explanation: 'leaf-altered' });
       }
     }
 
@@ -779,14 +755,14 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
   if (finalCp !== undefined && finalScope !== null) {
     if (finalScope.kind === 'full') {
       if (frontierBroken !== undefined) {
-        fail('merkle-root', null, null, `the root cannot be recomputed: ${frontierBroken}`);
+        fail('merkle-root', null, null, `the root cannot be recomputed: ${frontierBroken}`, { explanation: 'leaves-unreadable' });
       } else if (frontier.size !== finalCp.size) {
         if (frontier.size < finalCp.size) fail('order', null, frontier.size, `records ${frontier.size}..${finalCp.size - 1} are missing: the checkpoint has ${finalCp.size}`, { expected: String(finalCp.size), found: String(frontier.size) });
-        fail('merkle-root', null, null, `the root cannot be recomputed: ${frontier.size} of the checkpoint's ${finalCp.size} leaves were read`);
+        fail('merkle-root', null, null, `the root cannot be recomputed: ${frontier.size} of the checkpoint's ${finalCp.size} leaves were read`, { explanation: 'leaves-unreadable' });
       } else {
         const root = frontier.root();
         rootChecked = true;
-        if (!equalBytes(root, finalCp.root)) fail('merkle-root', null, null, 'the records do not give the checkpoint\'s Merkle root', { expected: toBase64(finalCp.root), found: toBase64(root) });
+        if (!equalBytes(root, finalCp.root)) fail('merkle-root', null, null, 'the records do not give the checkpoint\'s Merkle root', { expected: toBase64(finalCp.root), found: toBase64(root), explanation: 'leaf-altered' });
       }
     } else if (finalScope.kind === 'range' && rangeSeen !== Math.min(finalScope.to, finalCp.size) - finalScope.from) {
       fail('scope', null, null, `the range [${finalScope.from}, ${finalScope.to}) has ${Math.min(finalScope.to, finalCp.size) - finalScope.from} records, the bundle carries ${rangeSeen} of them`, { expected: String(Math.min(finalScope.to, finalCp.size) - finalScope.from), found: String(rangeSeen) });
@@ -797,9 +773,8 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
   if (finalScope?.kind === 'code') notes.push('which entries belong to a product\'s chain is the exporter\'s statement: the proofs show that every entry in the bundle is in the log, not that none was left out');
   options.onProgress?.(records);
 
-  failures.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
   return {
-    ok: failureCount === 0,
+    ok: log.count === 0,
     format,
     origin,
     scope: finalScope,
@@ -809,8 +784,11 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
     records,
     checked: { leafHashes, chainLinks, signatures, inclusionProofs, root: rootChecked, consistency: consistencyChecked, endLine: endChecked },
     consistency,
-    failures,
-    failureCount,
+    failures: log.listed(),
+    failureCount: log.count,
+    rootCauses: log.rootCauses(),
+    rootCauseCount: log.rootCauseCount,
+    consequences: log.consequences(),
     notes,
   };
 }
@@ -856,7 +834,7 @@ export async function* bundleLines(chunks: AsyncIterable<Uint8Array>, maxLineByt
 const describeScope = (s: BundleScope | null): string =>
   s === null ? 'unknown' : s.kind === 'full' ? 'the whole log' : s.kind === 'range' ? `seqs ${s.from} to ${s.to - 1}` : `${s.direction === 'both' ? 'upstream and downstream' : s.direction === 'up' ? 'upstream' : 'downstream'} of ${s.code}`;
 
-/** The report as text for a person: what was checked, then every failure listed, one per line. */
+/** The report as text for a person: what was checked, then the root causes, one per line, and the consequences counted. */
 export function formatBundleReport(r: BundleReport): string {
   const out: string[] = [];
   out.push(`bundle      ${r.format ?? '(no header)'}, origin ${r.origin ?? '?'}, scope: ${describeScope(r.scope)}`);
@@ -874,15 +852,9 @@ export function formatBundleReport(r: BundleReport): string {
   out.push(`checked     ${r.records} records: ${what.join(', ')}`);
   for (const n of r.notes) out.push(`note        ${n}`);
   if (r.ok) {
-    out.push('OK: every check passed');
+    out.push(r.keyPinned ? 'OK: every check passed' : 'OK (key NOT pinned): every check passed against the bundle\'s own key, which shows the bundle is intact, not that it is the ledger\'s');
     return out.join('\n');
   }
-  out.push(`FAILED: ${r.failureCount} failure${r.failureCount === 1 ? '' : 's'}`);
-  for (const f of r.failures) {
-    const where = [f.line === null ? '' : `line ${f.line}`, f.seq === null ? '' : `seq ${f.seq}`].filter(Boolean).join(', ');
-    out.push(`  ${where === '' ? '' : `${where}: `}${f.check}${f.code === null ? '' : ` (${f.code})`}: ${f.message}`);
-    if (f.expected !== undefined || f.found !== undefined) out.push(`      expected ${f.expected ?? '?'}\n      found    ${f.found ?? '?'}`);
-  }
-  if (r.failureCount > r.failures.length) out.push(`  … and ${r.failureCount - r.failures.length} more not listed`);
+  out.push(...formatFailures(r));
   return out.join('\n');
 }

@@ -75,15 +75,17 @@ Audit
               stream an audit bundle (NDJSON) from the service: the whole log, one code's chain
               (default both directions) or the records from <= seq < to, each scoped record with its
               inclusion proof; --since adds a consistency proof from that older tree size
-  verify      BUNDLE [--key LEDGER_KEY|FILE] [--checkpoint OLD.txt] [--json]
+  verify      BUNDLE --key LEDGER_KEY|FILE | --trust-bundle-key [--checkpoint OLD.txt] [--json]
               check a bundle offline: every hash, signature (key valid at that seq), the Merkle
-              root or each inclusion proof, the checkpoint signature against --key (else the
-              bundle's own key, reported as not pinned), and with --checkpoint that the log only
-              grew since OLD.txt; exit 0 only when everything holds
-  verify      --db FILE [--key LEDGER_KEY|FILE] [--json]
+              root or each inclusion proof, the checkpoint signature against --key (or, with
+              --trust-bundle-key, the bundle's own key, reported as not pinned), and with
+              --checkpoint that the log only grew since OLD.txt; exit 0 only when everything
+              holds, 1 when a check fails, 2 without --key or --trust-bundle-key
+  verify      --db FILE --key LEDGER_KEY|FILE | --trust-db-key [--json]
               full integrity check of a database file (a snapshot of it: the service may run):
               every record, hash, signature, Merkle node and checkpoint, and the derived tables
-              against a rebuild from the log; names each change; exit 0 only when clean
+              against a rebuild from the log; names each change; exit 0 only when clean;
+              --trust-db-key checks against the key in the file's own genesis entry
   monitor     --state FILE [--key LEDGER_KEY|FILE] [--url URL]
               for cron: verify the latest checkpoint and that it extends the one kept in FILE;
               exit 3 and "ALERT: ..." on a bad signature, rollback, fork or inconsistency, 1 when
@@ -92,8 +94,8 @@ Audit
               dispute report: both parties' signed statements (handoff: SHIPMENT = seq or leaf hash
               of the ship entry) or the upstream path to every source lot, with entries, proofs and
               the checkpoint, checked before it is written; HTML prints to PDF from a browser
-  report      verify FILE [--key LEDGER_KEY|FILE] [--json]
-              check a saved report (JSON or HTML) offline
+  report      verify FILE --key LEDGER_KEY|FILE | --trust-report-key [--json]
+              check a saved report (JSON or HTML) offline (--trust-report-key: against its own key)
 
 Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
 
@@ -415,9 +417,10 @@ async function exportCommand(args: string[]): Promise<number> {
 
 /** `verify`: offline, no network or database; the exit code says whether every check held. */
 async function verifyCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { key: { type: 'string' }, checkpoint: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
+  const { values, positionals } = parse(args, { key: { type: 'string' }, 'trust-bundle-key': { type: 'boolean', default: false }, checkpoint: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
   const file = positionals[0];
   if (file === undefined) throw new UsageError('give the bundle file');
+  requireKeyChoice(values, 'bundle');
   if (!existsSync(file)) throw new Error(`cannot read ${file}: ENOENT`);
   let trustedKey = values['key'] as string | undefined;
   if (trustedKey !== undefined && !trustedKey.includes('+') && existsSync(trustedKey)) trustedKey = readFileSync(trustedKey, 'utf8').trim();
@@ -448,6 +451,19 @@ async function verifyCommand(args: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
+/**
+ * `--key` or an explicit `--trust-<what>-key`: a file checked against the key it carries itself
+ * proves only that it is self-consistent (whoever forged it signed it too), so such a check must
+ * not exit 0 unless the user asked for it.
+ */
+function requireKeyChoice(values: Record<string, unknown>, what: 'bundle' | 'db' | 'report'): void {
+  const trust = values[`trust-${what}-key`] === true;
+  if (values['key'] === undefined && !trust) {
+    throw new UsageError(`verify needs the key to check the ${what === 'db' ? 'database' : what} against: pass --key <verifier key> (the ledger's published key, GET /v1/checkpoint/key) or --trust-${what}-key to accept its own key unpinned`);
+  }
+  if (values['key'] !== undefined && trust) throw new UsageError(`--key and --trust-${what}-key exclude each other`);
+}
+
 /** A pinned ledger key option: the key string, or a file holding it. */
 function ledgerKeyOption(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
@@ -462,8 +478,9 @@ function ledgerKeyOption(value: unknown): string | undefined {
 
 /** `verify --db FILE`: src/audit/db-verify.ts on a snapshot of the file. */
 async function verifyDbCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { db: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean', default: false } });
+  const { values } = parse(args, { db: { type: 'string' }, key: { type: 'string' }, 'trust-db-key': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });
   const db = resolve(required(values, 'db'));
+  requireKeyChoice(values, 'db');
   const ledgerKey = ledgerKeyOption(values['key']);
   const progress = progressLine('verifying');
   const report = await verifyDatabase(db, {
@@ -491,9 +508,10 @@ async function monitorCommand(args: string[]): Promise<number> {
 async function reportCommand(args: string[]): Promise<number> {
   const [kind, ...rest] = args;
   if (kind === 'verify') {
-    const { values, positionals } = parse(rest, { key: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
+    const { values, positionals } = parse(rest, { key: { type: 'string' }, 'trust-report-key': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, 1);
     const file = positionals[0];
     if (file === undefined) throw new UsageError('give the report file (JSON or HTML)');
+    requireKeyChoice(values, 'report');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -503,7 +521,7 @@ async function reportCommand(args: string[]): Promise<number> {
     const report = parseReportFile(text);
     const result = verifyReport(report, ledgerKeyOption(values['key']), nodeEd25519);
     if (values['json']) console.log(JSON.stringify(result, null, 2));
-    else if (result.ok) console.log(`verified: ${result.records} signed records of "${report.title}" are included in checkpoint ${result.checkpoint!.origin} size ${result.checkpoint!.size}${result.keySource === 'pinned' ? ' (pinned key)' : ' (the report\'s own key, not independently pinned: pass --key)'}`);
+    else if (result.ok) console.log(`verified: ${result.records} signed records of "${report.title}" are included in checkpoint ${result.checkpoint!.origin} size ${result.checkpoint!.size}${result.keySource === 'pinned' ? ' (pinned key)' : ' (the report\'s own key, NOT pinned: pass --key)'}`);
     else console.log([`FAILED: ${result.failures.length} problems in ${file}`, ...result.failures.map((f) => `  ${f.check}${f.seq === undefined ? '' : ` [seq ${f.seq}]`}: ${f.message}`)].join('\n'));
     return result.ok ? 0 : 1;
   }

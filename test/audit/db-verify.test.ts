@@ -349,24 +349,31 @@ t.test('trace-ledger verify --db', async (t: Test) => {
   t.match(clean.stdout, /^OK: .*pristine\.db: \d+ records, \d+ checkpoints/m);
   t.match(clean.stdout, /pinned key/);
 
-  const tofu = await cli('verify', '--db', pristine);
+  // The file's own genesis names the key it is checked with: only when asked for, and said so.
+  const unpinned = await cli('verify', '--db', pristine);
+  t.equal(unpinned.code, 2, 'no --key and no --trust-db-key: exit 2');
+  t.equal(unpinned.stdout, '');
+  t.match(unpinned.stderr, /^trace-ledger: .*--key <verifier key>.*--trust-db-key/);
+  t.equal((await cli('verify', '--db', pristine, '--key', ledgerKey, '--trust-db-key')).code, 2, 'both: exit 2');
+  const tofu = await cli('verify', '--db', pristine, '--trust-db-key');
   t.equal(tofu.code, 0);
-  t.match(tofu.stdout, /key from the genesis entry/);
+  t.match(tofu.stdout, /key from the genesis entry, NOT pinned/);
+  t.match(JSON.parse((await cli('verify', '--db', pristine, '--trust-db-key', '--json')).stdout), { ok: true, keySource: 'genesis' });
 
   const path = copyOf();
   tamper(path, (db) => db.prepare("UPDATE objects SET producer = 'man2' WHERE code = ?").run(A1), false);
-  const bad = await cli('verify', '--db', path);
+  const bad = await cli('verify', '--db', path, '--key', ledgerKey);
   t.equal(bad.code, 1, 'exit 1: the file was changed');
   t.match(bad.stdout, /projection \[objects code=urn:trace:sup:ingot-1\]/);
   t.match(bad.stdout, /^FAILED: 1 problem/m);
 
-  const json = await cli('verify', '--db', path, '--json');
+  const json = await cli('verify', '--db', path, '--trust-db-key', '--json');
   t.equal(json.code, 1);
   const report = JSON.parse(json.stdout) as DbVerifyReport;
   t.equal(report.ok, false);
   t.equal(report.failures[0]?.table, 'objects');
 
-  const missing = await cli('verify', '--db', join(dir, 'nope.db'));
+  const missing = await cli('verify', '--db', join(dir, 'nope.db'), '--key', ledgerKey);
   t.equal(missing.code, 1);
   t.equal(missing.stdout, '');
   t.match(missing.stderr, /^trace-ledger: LEDGER_STORE_CORRUPT: /);

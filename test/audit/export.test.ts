@@ -313,12 +313,22 @@ t.test('trace-ledger export and verify against a served instance', async (t) => 
   const keyFile = join(dir, 'ledger.key.txt');
   writeFileSync(keyFile, `${key}\n`);
   t.equal((await cli('verify', full, '--key', keyFile)).code, 0, '--key may name a file holding the key');
+  // Without a pinned key a bundle only shows it is self-consistent: that must not pass silently.
   const unpinned = await cli('verify', full);
-  t.equal(unpinned.code, 0);
-  t.match(unpinned.stdout, /NOT independently pinned/);
+  t.equal(unpinned.code, 2, 'no --key and no --trust-bundle-key: exit 2');
+  t.equal(unpinned.stdout, '', 'nothing was verified');
+  t.match(unpinned.stderr, /^trace-ledger: .*--key <verifier key>.*--trust-bundle-key/);
+  t.equal((await cli('verify', full, '--key', key, '--trust-bundle-key')).code, 2, 'both: exit 2');
+  const trusted = await cli('verify', full, '--trust-bundle-key');
+  t.equal(trusted.code, 0, trusted.stdout);
+  t.match(trusted.stdout, /NOT independently pinned/);
+  t.match(trusted.stdout, /\nOK \(key NOT pinned\): every check passed/);
+  const trustedJson = await cli('verify', full, '--trust-bundle-key', '--json');
+  t.equal(trustedJson.code, 0);
+  t.match(JSON.parse(trustedJson.stdout), { ok: true, keyPinned: false, notes: [/not independently pinned/] });
   const json = await cli('verify', full, '--key', key, '--json');
   t.equal(json.code, 0);
-  t.match(JSON.parse(json.stdout), { ok: true, keyPinned: true, records: 5, failures: [] });
+  t.match(JSON.parse(json.stdout), { ok: true, keyPinned: true, records: 5, failures: [], rootCauses: [], rootCauseCount: 0, consequences: { count: 0, byCheck: {} } });
 
   const scoped = join(dir, 'ingot.ndjson');
   const exScoped = await cli('export', '--url', url, '--out', scoped, '--code', 'urn:trace:smelter:ingot-1', '--direction', 'up');
@@ -337,10 +347,13 @@ t.test('trace-ledger export and verify against a served instance', async (t) => 
   t.match(bad.stdout, /FAILED: \d+ failures/);
   t.match(bad.stdout, /line 4, seq 2: leaf-hash: the record does not hash to the leaf hash on its line/);
   t.match(bad.stdout, /line 4, seq 2: signature \(LEDGER_SIGNATURE_INVALID\)/);
-  t.match(bad.stdout, /merkle-root: the records do not give the checkpoint's Merkle root/);
-  const badJson = JSON.parse((await cli('verify', tampered, '--key', key, '--json')).stdout) as { ok: boolean; failures: Array<{ seq: number | null; check: string }> };
+  t.match(bad.stdout, /\n {2}\+ 1 merkle-root failure that follows from the above, not listed/, 'the root mismatch is counted as a consequence');
+  t.notMatch(bad.stdout, /chain-hash: /, 'chain hashes after the record are not listed');
+  const badJson = JSON.parse((await cli('verify', tampered, '--key', key, '--json')).stdout) as { ok: boolean; failures: Array<{ seq: number | null; check: string }>; rootCauses: Array<{ seq: number | null; check: string }>; consequences: { byCheck: Record<string, number> } };
   t.equal(badJson.ok, false);
   t.ok(badJson.failures.some((f) => f.seq === 2 && f.check === 'leaf-hash'));
+  t.match(badJson.rootCauses[0], { seq: 2, check: 'leaf-hash' }, 'the altered record is the first root cause');
+  t.match(badJson.consequences.byCheck, { 'chain-hash': 3, 'merkle-root': 1 }, 'seq 2..4 chain hashes and the root');
 
   // Usage and runtime errors.
   for (const args of [
@@ -358,7 +371,7 @@ t.test('trace-ledger export and verify against a served instance', async (t) => 
   t.equal(missing.code, 1);
   t.match(missing.stderr, /^trace-ledger: TRACE_OBJECT_NOT_FOUND/);
   t.notOk(existsSync(join(dir, 'nothing.ndjson')), 'no file for a failed export');
-  const gone = await cli('verify', join(dir, 'none.ndjson'));
+  const gone = await cli('verify', join(dir, 'none.ndjson'), '--key', key);
   t.equal(gone.code, 1);
   t.match(gone.stderr, /cannot read/);
 });

@@ -309,6 +309,15 @@ t.test('CLI: report handoff|origin writes a verified report; report verify check
   t.equal(check.code, 0, check.stdout);
   t.match(check.stdout, /^verified: 5 signed records of "Handoff report: .*" are included in checkpoint .* size \d+ \(pinned key\)/);
 
+  const unpinned = await cli('report', 'verify', html);
+  t.equal(unpinned.code, 2, 'no --key and no --trust-report-key: exit 2');
+  t.match(unpinned.stderr, /^trace-ledger: .*--key <verifier key>.*--trust-report-key/);
+  t.equal((await cli('report', 'verify', html, '--key', ledgerKey, '--trust-report-key')).code, 2, 'both: exit 2');
+  const own = await cli('report', 'verify', html, '--trust-report-key');
+  t.equal(own.code, 0, own.stdout);
+  t.match(own.stdout, /\(the report's own key, NOT pinned: pass --key\)/);
+  t.match(JSON.parse((await cli('report', 'verify', html, '--trust-report-key', '--json')).stdout), { ok: true, keySource: 'report' });
+
   const tampered = join(dir, 'tampered.html');
   writeFileSync(tampered, readFileSync(html, 'utf8').replaceAll('"value":290', '"value":300'));
   const bad = await cli('report', 'verify', tampered, '--key', ledgerKey);

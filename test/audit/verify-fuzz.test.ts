@@ -82,8 +82,15 @@ for (const [name, request] of [['full', {}], ['scoped', { code: P, direction: 'u
         if (report.ok !== unchanged) {
           throw new Error(`${JSON.stringify(ms)}: ok = ${report.ok}, bytes ${unchanged ? 'unchanged' : 'changed'}; failures ${JSON.stringify(report.failures.slice(0, 5))}`);
         }
-        // Whatever happened, the report is complete and consistent.
-        return report.failureCount >= report.failures.length && Array.isArray(report.notes) && Number.isInteger(report.records);
+        // Whatever happened, the report is complete and consistent, and a failing bundle always has
+        // a root cause listed: consequences never stand alone.
+        return (
+          report.failureCount >= report.failures.length &&
+          report.rootCauseCount + report.consequences.count === report.failureCount &&
+          (report.ok || (report.rootCauseCount > 0 && report.rootCauses.length > 0)) &&
+          Array.isArray(report.notes) &&
+          Number.isInteger(report.records)
+        );
       }),
       { numRuns: 300 },
     );
@@ -96,7 +103,7 @@ t.test('random bytes and random lines: always a failing report, never a throw', 
   await fc.assert(
     fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), fc.integer({ min: 1, max: 512 }), async (bytes, chunk) => {
       const report = await verify(Buffer.from(bytes), chunk, key);
-      return report.ok === false && report.failureCount > 0;
+      return report.ok === false && report.failureCount > 0 && report.rootCauses.length > 0;
     }),
     { numRuns: 300 },
   );

@@ -67,7 +67,7 @@ t.test('bundles that hold', async (t) => {
   t.ok(unpinned.ok);
   t.equal(unpinned.keyPinned, false);
   t.match(unpinned.notes.join(' '), /not independently pinned/);
-  t.match(formatBundleReport(unpinned), /NOT independently pinned[\s\S]*OK: every check passed$/);
+  t.match(formatBundleReport(unpinned), /NOT independently pinned[\s\S]*\nOK \(key NOT pinned\): every check passed against the bundle.s own key/);
 
   for (const request of [{ code: P, direction: 'up' as const }, { code: A1, direction: 'down' as const }, { code: A1 }, { from: 10, to: 20 }]) {
     const r = await verifyText(await exportText(world.w, request), { trustedKey: key });
@@ -170,6 +170,8 @@ t.test('edited records', async (t) => {
   names(t, r, 'signature', seq);
   names(t, r, 'merkle-root');
   names(t, r, 'end', null, 'the end line digest');
+  t.match(r.rootCauses[0], { check: 'leaf-hash', seq, line: line + 1 }, 'the altered record is the first root cause');
+  t.equal(r.consequences.byCheck['merkle-root'], 1, 'the root follows from the altered leaf: a consequence');
 
   // Leaf hash recomputed and the end line resealed: the signature, chain and root still fail.
   const sly = reseal(editLine(full, line, (v) => {
@@ -194,6 +196,7 @@ t.test('edited records', async (t) => {
   })), { trustedKey: key });
   names(t, r3, 'inclusion', upSeq);
   names(t, r3, 'signature', upSeq);
+  t.ok(r3.rootCauses.some((f) => f.check === 'inclusion' && f.seq === upSeq), 'with its leaf hash recomputed, nothing else explains the proof failing');
 
   // recordedAt is not signed but is hashed.
   const r4 = await verifyText(reseal(editLine(full, 5, (v) => {
@@ -383,7 +386,9 @@ t.test('failures are capped, counted, and ordered by line', async (t) => {
   const r = await verifyText(full, { trustedKey: forged.ledgerKey, maxFailures: 3 });
   t.equal(r.failures.length, 3);
   t.ok(r.failureCount > 3);
-  t.match(formatBundleReport(r), new RegExp(`FAILED: ${r.failureCount} failures[\\s\\S]*… and ${r.failureCount - 3} more not listed`));
+  t.equal(r.rootCauses.length, 3);
+  t.equal(r.rootCauseCount + r.consequences.count, r.failureCount);
+  t.match(formatBundleReport(r), new RegExp(`FAILED: ${r.failureCount} failures: ${r.rootCauseCount} root causes, ${r.consequences.count} consequences?[\\s\\S]*… and ${r.rootCauseCount - 3} more root causes not listed`));
   const all = await verifyText(withEnd(linesOf(full).slice(0, -2).map((l, i) => (i === 7 || i === 3 ? l.replace('"sig":"', '"sig":"A') : l))), { trustedKey: key });
   const lines = all.failures.map((f) => f.line ?? Infinity);
   t.same(lines, [...lines].sort((a, b) => a - b), 'in line order');
