@@ -24,9 +24,10 @@ const HINTS: Record<string, string> = {
 };
 
 export function describeFetchFailure(e: unknown): FetchFailure {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; name?: string } };
+  const err = e as { name?: string; message?: string; cause?: { code?: string; name?: string; message?: string } };
   const timedOut = err.name === 'TimeoutError' || err.cause?.name === 'TimeoutError' || err.cause?.code === 'UND_ERR_CONNECT_TIMEOUT';
-  const reason = timedOut ? 'timeout' : (err.cause?.code ?? err.message ?? String(e));
+  // Without a code the cause's message is still better than the bare "fetch failed" ("bad port").
+  const reason = timedOut ? 'timeout' : (err.cause?.code ?? err.cause?.message ?? err.message ?? String(e));
   return { reason, hint: HINTS[reason] ?? `check --url (or $TRACE_LEDGER_URL): ${START_HINT}` };
 }
 
