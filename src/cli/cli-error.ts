@@ -1,7 +1,8 @@
 /**
  * Failures only the command line has: a file named on the command line is missing, or the service
  * cannot be reached. They never cross HTTP, so they are not LedgerError codes (src/core/errors.ts);
- * docs/errors.md lists them in their own table. The CLI prints `trace-ledger: <code>: <message>`.
+ * docs/errors.md lists them in their own table. The CLI prints `trace-ledger: <code>: <message>` and exits 1
+ * (2 when the option itself is malformed).
  */
 
 export const CLI_ERROR_CODES = {
@@ -15,10 +16,13 @@ export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
+  /** 2 when the command line itself is at fault (a --key that names neither a file nor a key). */
+  readonly exitCode: 1 | 2;
 
-  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.exitCode = options?.exitCode ?? 1;
   }
 }
 

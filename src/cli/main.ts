@@ -401,7 +401,7 @@ function ledgerKeyOption(value: unknown, option = '--key'): string | undefined {
   if (typeof value !== 'string') return undefined;
   let key = value;
   if (existsSync(value)) key = readFileSync(value, 'utf8').trim();
-  else if (!value.includes('+')) throw new CliError('CLI_KEY_FILE_NOT_FOUND', `${option} ${value}: no such key file (nor a ledger verifier key origin+keyid+base64)`);
+  else if (!value.includes('+')) throw new CliError('CLI_KEY_FILE_NOT_FOUND', `${option} ${value}: no such key file (nor a ledger verifier key origin+keyid+base64)`, { exitCode: 2 });
   try {
     parseVerifierKey(key);
   } catch (e) {
@@ -612,7 +612,7 @@ async function run(argv: string[]): Promise<number> {
 
 /**
  * Run one command. Every failure is ONE line on stderr starting `trace-ledger:` (with the code of a
- * LedgerError or CliError), exit 2 for a usage mistake, 1 otherwise.
+ * LedgerError or CliError), exit 2 for a mistake in the command line, 1 otherwise.
  */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -620,8 +620,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const message = e instanceof LedgerError || e instanceof CliError ? `${e.code}: ${e.message}` : (e as Error).message;
     const command = argv[0] !== undefined && commandUsage(argv[0]) !== undefined ? `${argv[0]} ` : '';
-    const pointer = e instanceof UsageError ? ` (see "trace-ledger ${command}--help")` : '';
+    const exitCode = e instanceof UsageError ? 2 : e instanceof CliError ? e.exitCode : 1;
+    const pointer = exitCode === 2 ? ` (see "trace-ledger ${command}--help")` : '';
     process.stderr.write(`trace-ledger: ${message.split('\n')[0]}${pointer}\n`);
-    return e instanceof UsageError ? 2 : 1;
+    return exitCode;
   }
 }
