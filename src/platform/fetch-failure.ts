@@ -16,6 +16,8 @@ const START_HINT = 'is the service running? Start it with `npm start` (or `trace
 const HINTS: Record<string, string> = {
   ECONNREFUSED: `nothing listens there: ${START_HINT}`,
   ECONNRESET: `the connection was dropped: ${START_HINT}`,
+  // undici's code when the server closed a kept-alive connection (it stopped since the last request)
+  UND_ERR_SOCKET: `the connection was closed: ${START_HINT}`,
   ENOTFOUND: 'no such host: check --url (or $TRACE_LEDGER_URL)',
   EAI_AGAIN: 'the host name did not resolve: check --url and the network',
   EHOSTUNREACH: 'the host is unreachable: check --url and the network',

@@ -293,7 +293,7 @@ t.test('trace and rebuild', async (t) => {
   t.equal(up.code, 0, up.stderr);
   t.match(up.stdout, /Billet 6063 urn:trace:caster:billet-7/);
   t.match(up.stdout, /no failed inspection or recall upstream/);
-  t.match(up.stdout, /- Aluminium ingot urn:trace:smelter:ingot-7 \[material\] by smelter Ltd \(smelter\) \(seq \d+\)/);
+  t.match(up.stdout, /└─ Aluminium ingot urn:trace:smelter:ingot-7 \[material\] by smelter Ltd \(smelter\) \(seq \d+\)/);
   const down = await cli('trace', 'urn:trace:smelter:ingot-7', '--down', '--url', url);
   t.equal(down.code, 0, down.stderr);
   t.match(down.stdout, /DISCREPANCY shipment seq \d+: urn:trace:smelter:ingot-7 shipped 500 KGM, received 480 KGM, missing 20 KGM \(damaged\)/);

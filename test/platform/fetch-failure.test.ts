@@ -8,6 +8,7 @@ t.test('the reason is the system error code, with a hint to act on', async (t) =
   const cases: Array<[string, unknown, string, RegExp]> = [
     ['refused', failed(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), { code: 'ECONNREFUSED' })), 'ECONNREFUSED', /`npm start`.*`trace-ledger serve`/],
     ['reset', failed(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), 'ECONNRESET', /`npm start`/],
+    ['closed keep-alive socket', failed(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })), 'UND_ERR_SOCKET', /`npm start`/],
     ['unknown host', failed(Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' })), 'ENOTFOUND', /--url/],
     ['connect timeout', failed(Object.assign(new Error('Connect Timeout Error'), { code: 'UND_ERR_CONNECT_TIMEOUT' })), 'timeout', /`npm start`/],
     ['AbortSignal.timeout', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'timeout', /`npm start`/],
