@@ -432,7 +432,7 @@ async function monitorCommand(args: string[]): Promise<number> {
   const outcome = await runMonitor({ url: serviceUrl(values), statePath: resolve(required(values, 'state')), ...(key === undefined ? {} : { key }) });
   // The verdict first: cron mails stderr, and its first line is what a reader sees.
   // An alert keeps its documented `ALERT:` prefix; a check that could not run is an error like any other.
-  if (outcome.status !== 'ok') process.stderr.write(`${outcome.status === 'alert' ? 'ALERT' : 'trace-ledger'}: ${outcome.message}\n`);
+  if (outcome.status !== 'ok') process.stderr.write(`${outcome.status === 'alert' ? 'ALERT' : 'trace-ledger'}: ${outcome.status === 'alert' ? outcome.message : outcome.message.split('\n')[0]}\n`);
   for (const w of outcome.warnings) process.stderr.write(`note: ${w}\n`);
   if (outcome.status === 'ok') console.log(outcome.line);
   return outcome.exitCode;
