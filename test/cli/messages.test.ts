@@ -100,6 +100,15 @@ t.test('a service that is not running: its URL and how to start it', async (t) =
   failsWith(t, await cli('trace', 'urn:trace:x:y'), 'CLI_SERVICE_UNREACHABLE', url, 'trace via $TRACE_LEDGER_URL');
 });
 
+t.test('a monitor that cannot check prints one trace-ledger: line (an alert keeps ALERT:)', async (t) => {
+  const state = join(dir, 'damaged-state.json');
+  writeFileSync(state, '{"format":"trace-ledger-monitor/1","size":"ten"}');
+  const r = await cli('monitor', '--state', state, '--url', `http://127.0.0.1:${await closedPort()}`);
+  t.equal(r.code, 1);
+  t.equal(r.stdout, '');
+  t.match(r.stderr, /^trace-ledger: [^\n]*damaged-state\.json[^\n]*\n$/);
+});
+
 t.test('docs/errors.md lists exactly the CLI codes', async (t) => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   const rows = [...doc.matchAll(/^\| (CLI_[A-Z_]+) \| \d \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
