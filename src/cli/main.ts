@@ -53,8 +53,12 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-const serviceUrl = (values: Record<string, unknown>): string =>
-  ((values['url'] as string | undefined) ?? process.env['TRACE_LEDGER_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+/** --url, else $TRACE_LEDGER_URL, else the local default; without a trailing slash. @throws UsageError */
+function serviceUrl(values: Record<string, unknown>): string {
+  const url = ((values['url'] as string | undefined) ?? process.env['TRACE_LEDGER_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url (or $TRACE_LEDGER_URL) must be an http(s) URL, got ${url}`);
+  return url;
+}
 
 /** The service at `url` did not answer: name it, say why, and what to do. */
 function unreachable(url: string, cause: unknown): CliError {

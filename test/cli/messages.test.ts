@@ -109,6 +109,14 @@ t.test('a monitor that cannot check prints one trace-ledger: line (an alert keep
   t.match(r.stderr, /^trace-ledger: [^\n]*damaged-state\.json[^\n]*\n$/);
 });
 
+t.test('a --url that is no http(s) URL is a usage error', async (t) => {
+  for (const url of ['localhost:8080', 'ftp://127.0.0.1', 'http//x']) {
+    const r = await cli('trace', 'urn:trace:x:y', '--url', url);
+    t.equal(r.code, 2, `${url}: exit 2`);
+    t.match(r.stderr, /^trace-ledger: --url [^\n]*\n$/, `${url}: one line about --url`);
+  }
+});
+
 t.test('docs/errors.md lists exactly the CLI codes', async (t) => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   const rows = [...doc.matchAll(/^\| (CLI_[A-Z_]+) \| \d \| (.+) \|$/gm)].map((m) => [m[1], m[2]]);
