@@ -3,6 +3,9 @@
 #
 #   docs/examples/sign-with-openssl.sh KEY.pem PAYLOAD_JCS [URL]
 #
+# Prints the receipt and exits 0 when the service accepts the entry; exits 1 with the service's
+# problem on stderr when it refuses it (and curl's own status when it cannot reach the service).
+#
 # PAYLOAD_JCS must already be the payload's canonical JSON (RFC 8785): members sorted by name,
 # no whitespace, strings and numbers as JSON.stringify writes them. For payloads made of strings
 # and integers, `jq -cS .` produces exactly that. The signature covers the bytes
@@ -24,5 +27,12 @@ openssl pkeyutl -sign -inkey "$key" -rawin -in "$tmp/message" -out "$tmp/sig"
 sig=$(b64url < "$tmp/sig")
 
 printf '{"payload":%s,"signature":{"kid":"%s","sig":"%s"}}' "$payload" "$kid" "$sig" > "$tmp/entry.json"
-curl -sS -X POST "$url/v1/entries" -H 'content-type: application/json' --data-binary @"$tmp/entry.json"
+# The receipt goes to stdout; a refusal (any non-2xx, an RFC 9457 problem naming its code) goes to
+# stderr and fails the script, so `set -e` callers and CI notice it.
+status=$(curl -sS -o "$tmp/answer" -w '%{http_code}' -X POST "$url/v1/entries" -H 'content-type: application/json' --data-binary @"$tmp/entry.json")
+if [[ $status != 2?? ]]; then
+  echo "sign-with-openssl.sh: the service refused the entry (HTTP $status): $(cat "$tmp/answer")" >&2
+  exit 1
+fi
+cat "$tmp/answer"
 echo

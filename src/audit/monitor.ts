@@ -23,6 +23,7 @@ import type { Ed25519 } from '../core/ed25519.js';
 import { verifyConsistency } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
+import { describeFetchFailure } from '../platform/fetch-failure.js';
 
 export const MONITOR_STATE_FORMAT = 'trace-ledger-monitor/1';
 
@@ -146,8 +147,8 @@ export async function runMonitor(o: MonitorOptions): Promise<MonitorOutcome> {
     try {
       res = await (o.fetch ?? ((u: string) => fetch(u, { signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'trace-ledger-monitor' } })))(`${url}${path}`);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-      throw new Stop('error', `cannot fetch ${what} from ${url}: ${cause}`);
+      const { reason, hint } = describeFetchFailure(e);
+      throw new Stop('error', `cannot fetch ${what} from ${url}: ${reason}: ${hint}`);
     }
     if (!res.ok) {
       const body = (await res.text().catch(() => '')).slice(0, 300).replace(/\s+/g, ' ');

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { LedgerError } from '../core/errors.js';
+import { CliError } from './cli-error.js';
 import { formatPrivateKeyPem, formatPublicKeyPem, parsePrivateKeyPem, parsePublicKeyPem } from '../core/keys.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 
@@ -22,6 +23,7 @@ function readKeyText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') throw new CliError('CLI_KEY_FILE_NOT_FOUND', `key file ${path} does not exist`, { cause });
     throw new LedgerError('LEDGER_KEY_INVALID', `cannot read key file ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}`, { cause });
   }
 }

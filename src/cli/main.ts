@@ -31,73 +31,10 @@ import { openSqliteStore } from '../store/sqlite.js';
 import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
 import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
 import { runMonitor } from '../audit/monitor.js';
+import { describeFetchFailure, isFetchFailure } from '../platform/fetch-failure.js';
+import { CliError, UsageError } from './cli-error.js';
+import { commandUsage, overviewUsage, packageVersion } from './usage.js';
 import { parseReportFile, renderReportHtml, verifyReport, type Report } from '../audit/reports.js';
-
-export class UsageError extends Error {}
-
-const USAGE = `Usage: trace-ledger <command> [options]
-
-Operator
-  init        [--db data/ledger.db] [--origin ORIGIN] [--operator-id operator] [--operator-name NAME]
-              create the ledger key, the operator key and the genesis entry
-  serve       [--db data/ledger.db] [--port 8080] [--host 127.0.0.1] [--origin ORIGIN] [--demo]
-              [--public-url https://trace.example.com]
-              run the HTTP service (initialises the database on first run); QR codes and
-              resolver links use --public-url (or $PUBLIC_URL), default the listening URL
-  participant add    --id ID --name NAME --roles supplier,... --public-key FILE [--gln GLN]
-  participant revoke --id ID --kid KID [--reason TEXT]
-              sign with the operator key (--key data/operator.key.pem) and submit (--url)
-
-Participants
-  keygen      --out FILE.key.pem          new Ed25519 key pair (private 0600, FILE.pub.pem public)
-  sign        --key FILE --signer ID PAYLOAD.json
-              print the signed entry (id and time are filled in when the payload has none)
-  submit      --key FILE --signer ID PAYLOAD.json [--url URL] [--prove [--ledger-key KEY]]
-              sign, submit, and with --prove check the inclusion proof against the signed checkpoint
-
-Tracing
-  trace       CODE [--up | --down | --history | --footprint | --state] [--json] [--url URL]
-              provenance (default --up), downstream impact, every entry, PACT footprint, current state
-  demo        [--url URL] [--db data/ledger.db]
-              load the demo cluster into a running service (keys in keys/, operator key beside --db)
-  rebuild     [--db data/ledger.db]
-              recreate the registry and traceability tables from the log alone (stop the service first)
-
-Labels
-  qr          CODE --out FILE.svg|FILE.png [--public-url URL] [--size PX]
-              QR of the code's Digital Link on the resolver's public URL (default $PUBLIC_URL or
-              http://127.0.0.1:8080); offline, prints the URI it encodes
-  labels      CODE... --out FILE.svg [--skip N] [--outlines] [--url URL]
-              one A4 sheet of up to 24 QR labels (product name, lot/serial, code) from the service
-
-Audit
-  export      --out FILE [--code CODE [--direction up|down|both] | --from SEQ [--to SEQ]] [--since SIZE] [--url URL]
-              stream an audit bundle (NDJSON) from the service: the whole log, one code's chain
-              (default both directions) or the records from <= seq < to, each scoped record with its
-              inclusion proof; --since adds a consistency proof from that older tree size
-  verify      BUNDLE --key LEDGER_KEY|FILE | --trust-bundle-key [--checkpoint OLD.txt] [--json]
-              check a bundle offline: every hash, signature (key valid at that seq), the Merkle
-              root or each inclusion proof, the checkpoint signature against --key (or, with
-              --trust-bundle-key, the bundle's own key, reported as not pinned), and with
-              --checkpoint that the log only grew since OLD.txt; exit 0 only when everything
-              holds, 1 when a check fails, 2 without --key or --trust-bundle-key
-  verify      --db FILE --key LEDGER_KEY|FILE | --trust-db-key [--json]
-              full integrity check of a database file (a snapshot of it: the service may run):
-              every record, hash, signature, Merkle node and checkpoint, and the derived tables
-              against a rebuild from the log; names each change; exit 0 only when clean;
-              --trust-db-key checks against the key in the file's own genesis entry
-  monitor     --state FILE [--key LEDGER_KEY|FILE] [--url URL]
-              for cron: verify the latest checkpoint and that it extends the one kept in FILE;
-              exit 3 and "ALERT: ..." on a bad signature, rollback, fork or inconsistency, 1 when
-              the check could not run; without --key the first run trusts the served key (TOFU)
-  report      handoff SHIPMENT | origin CODE [--format html|json] [--out FILE] [--key KEY] [--url URL]
-              dispute report: both parties' signed statements (handoff: SHIPMENT = seq or leaf hash
-              of the ship entry) or the upstream path to every source lot, with entries, proofs and
-              the checkpoint, checked before it is written; HTML prints to PDF from a browser
-  report      verify FILE --key LEDGER_KEY|FILE | --trust-report-key [--json]
-              check a saved report (JSON or HTML) offline (--trust-report-key: against its own key)
-
-Common: --url (default http://127.0.0.1:8080 or $TRACE_LEDGER_URL), --help`;
 
 function parse(args: string[], options: ParseArgsConfig['options'], positionals = 0) {
   let parsed;
@@ -116,14 +53,30 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
-const serviceUrl = (values: Record<string, unknown>): string =>
-  ((values['url'] as string | undefined) ?? process.env['TRACE_LEDGER_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+/** --url, else $TRACE_LEDGER_URL, else the local default; without a trailing slash. @throws UsageError */
+function serviceUrl(values: Record<string, unknown>): string {
+  const url = ((values['url'] as string | undefined) ?? process.env['TRACE_LEDGER_URL'] ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) throw new UsageError(`--url (or $TRACE_LEDGER_URL) must be an http(s) URL, got ${url}`);
+  return url;
+}
+
+/** The service at `url` did not answer: name it, say why, and what to do. */
+function unreachable(url: string, cause: unknown): CliError {
+  const { reason, hint } = describeFetchFailure(cause);
+  return new CliError('CLI_SERVICE_UNREACHABLE', `cannot reach the service at ${new URL(url).origin} (${reason}): ${hint}`, { cause });
+}
+
+/** A file the command reads must exist; `what` names it for the message ("database file"). @throws CliError */
+function requireFile(path: string, what: string): string {
+  if (!existsSync(path)) throw new CliError('CLI_FILE_NOT_FOUND', `${what} ${path} does not exist`);
+  return path;
+}
 
 async function http(url: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (cause) {
-    throw new Error(`cannot reach ${url}: ${(cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message}`);
+    throw unreachable(url, cause);
   }
 }
 
@@ -139,7 +92,8 @@ async function expectOk(res: Response): Promise<Response> {
   }
 }
 
-function readJsonFile(path: string): unknown {
+function readJsonFile(path: string, what: string): unknown {
+  requireFile(path, what);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -169,7 +123,7 @@ function completePayload(payload: unknown, signer: string | undefined): PayloadB
 function signFile(values: Record<string, unknown>, file: string | undefined) {
   if (file === undefined) throw new UsageError('give the payload file');
   const seed = readPrivateKey(required(values, 'key'));
-  const payload = completePayload(readJsonFile(file), values['signer'] as string | undefined);
+  const payload = completePayload(readJsonFile(file, 'payload file'), values['signer'] as string | undefined);
   return signEntry(payload, seed, nodeEd25519);
 }
 
@@ -421,16 +375,8 @@ async function verifyCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   if (file === undefined) throw new UsageError('give the bundle file');
   requireKeyChoice(values, 'bundle');
-  if (!existsSync(file)) throw new Error(`cannot read ${file}: ENOENT`);
-  let trustedKey = values['key'] as string | undefined;
-  if (trustedKey !== undefined && !trustedKey.includes('+') && existsSync(trustedKey)) trustedKey = readFileSync(trustedKey, 'utf8').trim();
-  if (trustedKey !== undefined) {
-    try {
-      parseVerifierKey(trustedKey);
-    } catch (e) {
-      throw new UsageError(`--key is not a ledger verifier key (origin+keyid+base64, as GET /v1/checkpoint/key gives it): ${(e as Error).message}`);
-    }
-  }
+  requireFile(file, 'bundle file');
+  const trustedKey = ledgerKeyOption(values['key']);
   let oldCheckpoint: string | undefined;
   if (values['checkpoint'] !== undefined) {
     try {
@@ -464,14 +410,20 @@ function requireKeyChoice(values: Record<string, unknown>, what: 'bundle' | 'db'
   if (values['key'] !== undefined && trust) throw new UsageError(`--key and --trust-${what}-key exclude each other`);
 }
 
-/** A pinned ledger key option: the key string, or a file holding it. */
-function ledgerKeyOption(value: unknown): string | undefined {
+/**
+ * A pinned ledger key option: a file holding the key, or the key itself (origin+keyid+base64,
+ * which always has a '+'). A bare name that is no file is taken for a missing key file.
+ * @throws CliError CLI_KEY_FILE_NOT_FOUND, UsageError when it is not a verifier key
+ */
+function ledgerKeyOption(value: unknown, option = '--key'): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const key = !value.includes('+') && existsSync(value) ? readFileSync(value, 'utf8').trim() : value;
+  let key = value;
+  if (existsSync(value)) key = readFileSync(value, 'utf8').trim();
+  else if (!value.includes('+')) throw new CliError('CLI_KEY_FILE_NOT_FOUND', `${option} ${value}: no such key file (nor a ledger verifier key origin+keyid+base64)`, { exitCode: 2 });
   try {
     parseVerifierKey(key);
   } catch (e) {
-    throw new UsageError(`--key is not a ledger verifier key (origin+keyid+base64, as GET /v1/checkpoint/key gives it): ${(e as Error).message}`);
+    throw new UsageError(`${option} is not a ledger verifier key (origin+keyid+base64, as GET /v1/checkpoint/key gives it): ${(e as Error).message}`);
   }
   return key;
 }
@@ -479,7 +431,7 @@ function ledgerKeyOption(value: unknown): string | undefined {
 /** `verify --db FILE`: src/audit/db-verify.ts on a snapshot of the file. */
 async function verifyDbCommand(args: string[]): Promise<number> {
   const { values } = parse(args, { db: { type: 'string' }, key: { type: 'string' }, 'trust-db-key': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });
-  const db = resolve(required(values, 'db'));
+  const db = requireFile(resolve(required(values, 'db')), 'database file');
   requireKeyChoice(values, 'db');
   const ledgerKey = ledgerKeyOption(values['key']);
   const progress = progressLine('verifying');
@@ -498,7 +450,8 @@ async function monitorCommand(args: string[]): Promise<number> {
   const key = ledgerKeyOption(values['key']);
   const outcome = await runMonitor({ url: serviceUrl(values), statePath: resolve(required(values, 'state')), ...(key === undefined ? {} : { key }) });
   // The verdict first: cron mails stderr, and its first line is what a reader sees.
-  if (outcome.status !== 'ok') process.stderr.write(`${outcome.status === 'alert' ? 'ALERT' : 'ERROR'}: ${outcome.message}\n`);
+  // An alert keeps its documented `ALERT:` prefix; a check that could not run is an error like any other.
+  if (outcome.status !== 'ok') process.stderr.write(`${outcome.status === 'alert' ? 'ALERT' : 'trace-ledger'}: ${outcome.status === 'alert' ? outcome.message : outcome.message.split('\n')[0]}\n`);
   for (const w of outcome.warnings) process.stderr.write(`note: ${w}\n`);
   if (outcome.status === 'ok') console.log(outcome.line);
   return outcome.exitCode;
@@ -512,6 +465,7 @@ async function reportCommand(args: string[]): Promise<number> {
     const file = positionals[0];
     if (file === undefined) throw new UsageError('give the report file (JSON or HTML)');
     requireKeyChoice(values, 'report');
+    requireFile(file, 'report file');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -549,14 +503,25 @@ async function reportCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+const isHelp = (a: string) => a === '--help' || a === '-h';
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command === undefined || command === '--help' || command === 'help' || command === '-h') {
-    console.log(USAGE);
+  if (command === undefined || isHelp(command) || (command === 'help' && args.length === 0)) {
+    console.log(overviewUsage());
     return command === undefined ? 2 : 0;
   }
-  if (args.includes('--help')) {
-    console.log(USAGE);
+  if (command === '--version' || command === '-V' || command === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
+  // `help CMD` and `CMD --help` (anywhere before a `--`) show that command's usage alone.
+  const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+  const helpFor = command === 'help' ? args[0] : options.some(isHelp) ? command : undefined;
+  if (helpFor !== undefined) {
+    const usage = commandUsage(helpFor);
+    if (usage === undefined) throw new UsageError(`unknown command "${helpFor}"`);
+    console.log(usage);
     return 0;
   }
   switch (command) {
@@ -613,9 +578,10 @@ async function run(argv: string[]): Promise<number> {
       const { values, positionals } = parse(args, { key: { type: 'string' }, signer: { type: 'string' }, url: { type: 'string' }, prove: { type: 'boolean', default: false }, 'ledger-key': { type: 'string' } }, 1);
       const url = serviceUrl(values);
       const entry = signFile(values, positionals[0]);
+      const ledgerKey = ledgerKeyOption(values['ledger-key'], '--ledger-key');
       const receipt = (await postEntries(url, entry)) as { seq: number; leafHash: string };
       console.log(JSON.stringify(receipt));
-      if (values['prove']) console.log(await proveInclusion(url, receipt.seq, receipt.leafHash, values['ledger-key'] as string | undefined));
+      if (values['prove']) console.log(await proveInclusion(url, receipt.seq, receipt.leafHash, ledgerKey));
       return 0;
     }
     case 'trace':
@@ -636,14 +602,15 @@ async function run(argv: string[]): Promise<number> {
     case 'demo': {
       const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
       const url = serviceUrl(values);
-      const { highlights } = await seedDemo(url, resolve(values['db'] as string), (s) => console.log(s));
+      const { highlights } = await seedDemo(url, resolve(values['db'] as string), (s) => console.log(s)).catch((e: unknown) => {
+        throw isFetchFailure(e) ? unreachable(url, e) : e;
+      });
       console.log(demoUrls(url, highlights).join('\n'));
       return 0;
     }
     case 'rebuild': {
       const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB } });
-      const db = resolve(values['db'] as string);
-      if (!existsSync(db)) throw new Error(`${db} does not exist`);
+      const db = requireFile(resolve(values['db'] as string), 'database file');
       const store = openSqliteStore(db);
       try {
         const started = Date.now();
@@ -663,13 +630,19 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Run one command. Every failure is ONE line on stderr starting `trace-ledger:` (with the code of a
+ * LedgerError or CliError), exit 2 for a mistake in the command line, 1 otherwise.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (e) {
-    const message = e instanceof LedgerError ? `${e.code}: ${e.message}` : (e as Error).message;
-    process.stderr.write(`trace-ledger: ${message.split('\n')[0]}\n`);
-    if (e instanceof UsageError) process.stderr.write(`run "trace-ledger --help" for usage\n`);
-    return e instanceof UsageError ? 2 : 1;
+    const message = e instanceof LedgerError || e instanceof CliError ? `${e.code}: ${e.message}` : (e as Error).message;
+    const command = argv[0] !== undefined && commandUsage(argv[0]) !== undefined ? `${argv[0]} ` : '';
+    const exitCode = e instanceof UsageError ? 2 : e instanceof CliError ? e.exitCode : 1;
+    const pointer = exitCode === 2 ? ` (see "trace-ledger ${command}--help")` : '';
+    process.stderr.write(`trace-ledger: ${message.split('\n')[0]}${pointer}\n`);
+    return exitCode;
   }
 }

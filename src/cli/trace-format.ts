@@ -13,23 +13,66 @@ function head(o: Json): string {
   return `${o.product?.name ?? ''} ${o.code}\n  ${o.level}, ${q(o.quantity)}, produced by ${who(o.producer)} (seq ${o.createdSeq})`;
 }
 
+/** The checks, certificates, recalls and process of an upstream node, one line each. */
+function facts(node: Json): string[] {
+  const lines: string[] = [];
+  for (const i of node.inspections) lines.push(`inspection ${i.result}${i.standard ? ` ${i.standard}` : ''} by ${i.signer} (seq ${i.seq})`);
+  for (const c of node.certificates) lines.push(`certificate ${c.scheme} ${c.id} (seq ${c.seq})`);
+  for (const rc of node.recalls) lines.push(`RECALLED: ${rc.reason} (seq ${rc.seq})`);
+  if (node.process) lines.push(`process: ${['electricityKWh', 'waterM3', 'directEmissionsKgCO2e'].filter((k) => node.process[k] !== undefined).map((k) => `${k} ${node.process[k]}`).join(', ') || 'no resources stated'} (seq ${node.process.seq})`);
+  return lines;
+}
+
+const footprintLine = (node: Json) => `footprint ${n(node.footprint.kgCO2ePerUnit)} kgCO2e/${node.quantity.unit}${node.footprint.declared ? ' (declared)' : ''}`;
+
+const label = (o: Json) => `${o.product.name} ${o.code} [${o.level}] by ${who(o.producer)} (seq ${o.createdSeq})`;
+
+/**
+ * Draw a DAG depth-first from `root`: each child on its own branch under its parent, its details
+ * indented under it. A node reached again (two products sharing an input) is drawn once and then
+ * named as "shown above", which also ends any cycle.
+ */
+function drawTree(root: string, children: (code: string) => Array<{ code: string; note: string }>, line: (code: string) => string, details: (code: string) => string[]): string[] {
+  const out: string[] = [];
+  const shown = new Set([root]);
+  const walk = (code: string, prefix: string): void => {
+    const kids = children(code);
+    kids.forEach((kid, k) => {
+      const last = k === kids.length - 1;
+      const branch = `${prefix}${last ? '└─ ' : '├─ '}`;
+      const under = `${prefix}${last ? '   ' : '│  '}`;
+      if (shown.has(kid.code)) {
+        out.push(`${branch}${line(kid.code)}${kid.note}: shown above`);
+        return;
+      }
+      shown.add(kid.code);
+      out.push(`${branch}${line(kid.code)}${kid.note}`);
+      const bar = children(kid.code).length > 0 ? '│  ' : '   ';
+      for (const d of details(kid.code)) out.push(`${under}${bar}${d}`);
+      walk(kid.code, under);
+    });
+  };
+  walk(root, '');
+  return out;
+}
+
 export function formatUpstream(r: Json): string {
   const out = [head(r.object)];
   const fp = r.footprint;
   out.push(`  footprint per ${r.object.quantity.unit}: ${n(fp.kgCO2ePerUnit)} kgCO2e, ${n(fp.electricityKWhPerUnit)} kWh, ${n(fp.waterM3PerUnit)} m³ water; primary data ${n(fp.primaryDataShare)}%`);
-  if (fp.dataGaps.length > 0) out.push(`  data gaps: ${fp.dataGaps.join(', ')}`);
+  if (fp.dataGaps.length > 0) out.push(`  data gaps: ${fp.dataGaps.join('; ')}`);
   out.push(r.flags.length === 0 ? '  no failed inspection or recall upstream' : `  WARNING: ${r.flags.length} flag(s) upstream:`);
   for (const f of r.flags) out.push(`    ${f.kind === 'recall' ? 'RECALL' : 'FAILED INSPECTION'} ${f.code} (depth ${f.depth}): ${f.detail} (seq ${f.seq})`);
+  const nodes = new Map<string, Json>(r.nodes.map((node: Json) => [node.code, node]));
+  const root = r.nodes[0];
+  // The product's own inspections, certificates and process, before what it was made from.
+  for (const f of facts(root)) out.push(`  ${f}`);
   out.push(`ancestors: ${r.ancestors}`);
-  for (const node of r.nodes.slice(1)) {
-    const pad = '  '.repeat(Math.min(node.depth, 12));
-    out.push(`${pad}- ${node.product.name} ${node.code} [${node.level}] by ${who(node.producer)} (seq ${node.createdSeq})`);
-    for (const i of node.inspections) out.push(`${pad}    inspection ${i.result}${i.standard ? ` ${i.standard}` : ''} by ${i.signer} (seq ${i.seq})`);
-    for (const c of node.certificates) out.push(`${pad}    certificate ${c.scheme} ${c.id} (seq ${c.seq})`);
-    for (const rc of node.recalls) out.push(`${pad}    RECALLED: ${rc.reason} (seq ${rc.seq})`);
-    if (node.process) out.push(`${pad}    process: ${['electricityKWh', 'waterM3', 'directEmissionsKgCO2e'].filter((k) => node.process[k] !== undefined).map((k) => `${k} ${node.process[k]}`).join(', ') || 'no resources stated'} (seq ${node.process.seq})`);
-    out.push(`${pad}    footprint ${n(node.footprint.kgCO2ePerUnit)} kgCO2e/${node.quantity.unit}${node.footprint.declared ? ' (declared)' : ''}`);
-  }
+  const inputsOf = (code: string) =>
+    (nodes.get(code)?.inputs ?? [])
+      .filter((i: Json) => nodes.has(i.code))
+      .map((i: Json) => ({ code: i.code, note: i.consumed ? `, ${q(i.consumed)} used` : `, ${q(i.packed)} packed` }));
+  out.push(...drawTree(root.code, inputsOf, (c) => label(nodes.get(c)!), (c) => [...facts(nodes.get(c)!), footprintLine(nodes.get(c)!)]));
   return out.join('\n');
 }
 
@@ -37,7 +80,14 @@ export function formatDownstream(r: Json): string {
   const out = [head(r.object)];
   if (r.impact.recalled) for (const rc of r.impact.recalls) out.push(`  RECALLED ${rc.code}: ${rc.reason} (seq ${rc.seq})`);
   out.push(`derived products: ${r.derived.length}`);
-  for (const d of r.derived) out.push(`${'  '.repeat(Math.min(d.depth, 12))}- ${d.product.name} ${d.code} [${d.level}] by ${who(d.producer)} (seq ${d.createdSeq})`);
+  const derived = new Map<string, Json>(r.derived.map((d: Json) => [d.code, d]));
+  const made = (code: string) => {
+    const seen = new Set<string>();
+    return r.edges
+      .filter((e: Json) => e.from === code && derived.has(e.to) && !seen.has(e.to) && (seen.add(e.to), true))
+      .map((e: Json) => ({ code: e.to, note: e.kind !== 'packed' ? `, made with ${q(e.quantity)} of it` : e.quantity.value > 0 ? `, ${q(e.quantity)} packed in it` : ', was packed in it' }));
+  };
+  out.push(...drawTree(r.object.code, made, (c) => label(derived.get(c)!), () => []));
   out.push(`shipments: ${r.shipments.length}`);
   for (const s of r.shipments) {
     out.push(`  seq ${s.seq}: ${who(s.sender)} -> ${who(s.receiver)}${s.carrier ? ` via ${who(s.carrier)}` : ''}, ${s.status}, dispatched ${s.dispatchedAt}${s.receivedAt ? `, received ${s.receivedAt} (lead time ${s.leadTimeHours} h)` : ''}`);
@@ -52,7 +102,8 @@ export function formatDownstream(r: Json): string {
     const holders = f.holders.map((h: Json) => `${h.customer ? `customer ${h.customer}` : h.holder} ${q(h.quantity)}`).join('; ');
     out.push(`  ${f.product.name} ${f.code}: ${holders || 'no holder'}${f.inTransitShipments.length ? `; in transit in shipment(s) ${f.inTransitShipments.join(', ')}` : ''}`);
   }
-  if (r.impact.customers.length > 0) out.push(`customers holding affected products: ${r.impact.customers.join(', ')}`);
+  // One per line: a customer's name may itself contain commas ("Harbour Homes, Ltd.").
+  if (r.impact.customers.length > 0) out.push('customers holding affected products:', ...r.impact.customers.map((c: string) => `  ${c}`));
   return out.join('\n');
 }
 

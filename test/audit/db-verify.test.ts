@@ -376,7 +376,7 @@ t.test('trace-ledger verify --db', async (t: Test) => {
   const missing = await cli('verify', '--db', join(dir, 'nope.db'), '--key', ledgerKey);
   t.equal(missing.code, 1);
   t.equal(missing.stdout, '');
-  t.match(missing.stderr, /^trace-ledger: LEDGER_STORE_CORRUPT: /);
+  t.match(missing.stderr, /^trace-ledger: CLI_FILE_NOT_FOUND: [^\n]*nope\.db[^\n]*\n$/);
 
   const usage = await cli('verify', '--db', pristine, '--key', 'not-a-key');
   t.equal(usage.code, 2, 'a malformed --key is a usage error');

@@ -373,5 +373,5 @@ t.test('trace-ledger export and verify against a served instance', async (t) => 
   t.notOk(existsSync(join(dir, 'nothing.ndjson')), 'no file for a failed export');
   const gone = await cli('verify', join(dir, 'none.ndjson'), '--key', key);
   t.equal(gone.code, 1);
-  t.match(gone.stderr, /cannot read/);
+  t.match(gone.stderr, /^trace-ledger: CLI_FILE_NOT_FOUND: /);
 });

@@ -202,6 +202,6 @@ t.test('trace-ledger monitor (what cron runs)', async (t) => {
   await appA.close();
   const down = await cli('monitor', '--url', url, '--state', state);
   t.equal(down.code, 1);
-  t.match(down.stderr, /^ERROR: cannot fetch /);
+  t.match(down.stderr, /^trace-ledger: cannot fetch [^\n]*: (ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET): [^\n]*npm start[^\n]*\n$/, 'one trace-ledger: line that says to start the service');
   t.equal((await cli('monitor', '--url', url)).code, 2, '--state is required');
 });

@@ -125,8 +125,8 @@ t.test('sign', async (t) => {
   t.doesNotThrow(() => verifyEntrySignature(signingMessage(e2.payload), e2.signature, publicKey));
 
   failsWith(t, await cli('sign', '--key', key, '--signer', 'someone-else', fixed), /differs from --signer/, 'signer mismatch');
-  failsWith(t, await cli('sign', '--key', key, '--signer', 's', join(dir, 'missing.json')), /cannot read .*ENOENT/, 'missing payload file');
-  failsWith(t, await cli('sign', '--key', join(dir, 'missing.key.pem'), '--signer', 's', payload), /LEDGER_KEY_INVALID/, 'missing key file');
+  failsWith(t, await cli('sign', '--key', key, '--signer', 's', join(dir, 'missing.json')), /^trace-ledger: CLI_FILE_NOT_FOUND: .*missing\.json/, 'missing payload file');
+  failsWith(t, await cli('sign', '--key', join(dir, 'missing.key.pem'), '--signer', 's', payload), /^trace-ledger: CLI_KEY_FILE_NOT_FOUND: .*missing\.key\.pem/, 'missing key file');
   writeFileSync(join(dir, 'bad.json'), '{"type": ');
   failsWith(t, await cli('sign', '--key', key, '--signer', 's', join(dir, 'bad.json')), /bad\.json/, 'malformed payload file');
   usageError(t, await cli('sign', '--signer', 's', payload), 'sign without --key');
@@ -218,7 +218,7 @@ t.test('participants and submissions against a running server', async (t) => {
   failsWith(t, await cli('participant', 'add', '--key', supplierKey, '--signer', 'supplier-c', '--url', url, '--id', 'x', '--name', 'X', '--roles', 'supplier', '--public-key', join(dir, 'supplier.pub.pem')), /^trace-ledger: LEDGER_/, 'registration signed by a non-operator');
 
   await server.close();
-  failsWith(t, await cli('submit', '--key', supplierKey, '--signer', 'supplier-c', '--url', url, payloadFile()), /cannot reach/, 'service down');
+  failsWith(t, await cli('submit', '--key', supplierKey, '--signer', 'supplier-c', '--url', url, payloadFile()), /^trace-ledger: CLI_SERVICE_UNREACHABLE: /, 'service down');
 
   // the log survived the shutdown, with a final checkpoint covering it
   const { store, ledger } = openDataDir(db);
@@ -293,7 +293,7 @@ t.test('trace and rebuild', async (t) => {
   t.equal(up.code, 0, up.stderr);
   t.match(up.stdout, /Billet 6063 urn:trace:caster:billet-7/);
   t.match(up.stdout, /no failed inspection or recall upstream/);
-  t.match(up.stdout, /- Aluminium ingot urn:trace:smelter:ingot-7 \[material\] by smelter Ltd \(smelter\) \(seq \d+\)/);
+  t.match(up.stdout, /└─ Aluminium ingot urn:trace:smelter:ingot-7 \[material\] by smelter Ltd \(smelter\) \(seq \d+\)/);
   const down = await cli('trace', 'urn:trace:smelter:ingot-7', '--down', '--url', url);
   t.equal(down.code, 0, down.stderr);
   t.match(down.stdout, /DISCREPANCY shipment seq \d+: urn:trace:smelter:ingot-7 shipped 500 KGM, received 480 KGM, missing 20 KGM \(damaged\)/);
@@ -318,5 +318,5 @@ t.test('trace and rebuild', async (t) => {
   const after = openDataDir(db);
   t.same(after.store.dumpProjections(), dump, 'the rebuilt tables equal the live ones');
   await after.close();
-  failsWith(t, await cli('rebuild', '--db', join(dir, 'none.db')), /does not exist/, 'rebuild of a missing db');
+  failsWith(t, await cli('rebuild', '--db', join(dir, 'none.db')), /^trace-ledger: CLI_FILE_NOT_FOUND: .*none\.db/, 'rebuild of a missing db');
 });

@@ -475,5 +475,5 @@ t.test('CLI labels: fetches the sheet from the running service', async (t) => {
   t.match(ext.stderr, /must end in \.svg/);
   const down = await cli('labels', '--url', 'http://127.0.0.1:9', '--out', out, URN);
   t.equal(down.code, 1);
-  t.match(down.stderr, /^trace-ledger: cannot reach/);
+  t.match(down.stderr, /^trace-ledger: CLI_SERVICE_UNREACHABLE: /);
 });
