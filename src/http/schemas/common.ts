@@ -12,8 +12,8 @@ export const entryRef = { $ref: 'Entry#' } as const;
 export const payloadRef = { $ref: 'Payload#' } as const;
 
 /**
- * An object whose properties are all required except `optional` ones. Open (additional members
- * allowed) unless `closed`: answers may grow new members without breaking a client.
+ * An object whose properties are all required except `optional` ones; `extra` adds keywords.
+ * Open (additional members allowed): answers may grow new members without breaking a client.
  */
 export function obj(properties: Record<string, Schema>, optional: readonly string[] = [], extra: Schema = {}): Schema {
   return { type: 'object', required: Object.keys(properties).filter((k) => !optional.includes(k)), properties, ...extra };
