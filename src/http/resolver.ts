@@ -19,6 +19,7 @@ import { LedgerError } from '../core/errors.js';
 import type { Ledger } from '../ledger.js';
 import { json, problems } from './openapi.js';
 import { pickLanguage, renderCustomerPage, renderNotFoundPage } from './page.js';
+import { codeParams } from './schemas/common.js';
 import { certificatesAnswer, recallStatusAnswer } from './schemas/trace.js';
 
 export interface ResolverOptions {
@@ -195,15 +196,10 @@ export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: F
   app.get('/414/*', documented, handle);
   app.get('/id/*', documented, handle);
 
-  const params = {
-    type: 'object',
-    properties: { code: { type: 'string', description: 'URL-encoded object code, e.g. https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1' } },
-    required: ['code'],
-  };
   const objectRoute = (suffix: string, operationId: string, summary: string, answer: object, run: (canonical: string) => Promise<unknown>) =>
     app.get(
       `/v1/objects/:code/${suffix}`,
-      { schema: { operationId, summary, tags: ['objects'], params, response: { 200: json(summary, answer), ...problems(400, 404) } } },
+      { schema: { operationId, summary, tags: ['objects'], params: codeParams, response: { 200: json(summary, answer), ...problems(400, 404) } } },
       async (request) => {
         const code = parseCode((request.params as { code: string }).code);
         return run(code.canonical);

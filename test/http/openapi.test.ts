@@ -34,7 +34,7 @@ interface Operation {
   readonly operationId?: string;
   readonly summary?: string;
   readonly tags?: string[];
-  readonly parameters?: Array<{ name: string; in: string }>;
+  readonly parameters?: Array<{ name: string; in: string; example?: unknown }>;
   readonly requestBody?: { content: Record<string, { schema?: object; example?: unknown }> };
   readonly responses: Record<string, { content?: Record<string, { schema?: object }> }>;
 }
@@ -224,6 +224,10 @@ t.test('every operation has an operationId, tags, a summary, a typed success and
     t.ok(op.tags !== undefined && op.tags.length > 0, `${label}: tagged`);
     t.ok(typeof op.summary === 'string' && op.summary.length > 0, `${label}: summary`);
     t.notMatch(path, /\{\*\}/, `${label}: no wildcard parameter (Try it out would encode its slashes)`);
+    // Try it out fills path parameters from their examples; a shipment's hash differs per ledger.
+    for (const p of op.parameters ?? []) {
+      if (p.in === 'path' && p.name !== 'shipment') t.ok(p.example !== undefined, `${label}: path parameter ${p.name} has an example`);
+    }
     const success = Object.entries(op.responses).filter(([s]) => s.startsWith('2'));
     t.ok(success.length > 0 && success.every(([, r]) => Object.values(r.content ?? {}).every((c) => c.schema !== undefined) && r.content !== undefined), `${label}: 2xx with a schema`);
     t.ok(op.responses['500'] !== undefined, `${label}: 500 documented`);

@@ -21,6 +21,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
 import { PAGE_CSP, pickLanguage, renderCustomerPage, renderNotFoundPage, TAMPERED_EVIDENCE_PREFIX, VERIFY_SCRIPT_PATH } from '../page.js';
 
 export interface AssetRoutesOptions {
@@ -93,11 +94,6 @@ function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code' } },
-  required: ['code'],
-} as const;
 const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
 /** Alter one record's payload (its time, a day earlier): its leaf hash and signature no longer hold. */

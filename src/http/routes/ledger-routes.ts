@@ -54,7 +54,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
         operationId: 'getEntry',
         summary: 'One record with its hashes',
         tags: ['entries'],
-        params: { type: 'object', properties: { seq: uint }, required: ['seq'] },
+        params: { type: 'object', properties: { seq: { ...uint, examples: [1] } }, required: ['seq'] },
         response: { 200: json('The record', recordView), ...problems(400, 404) },
       },
     },

@@ -10,6 +10,7 @@ import { digitalLinkUri, parseCode } from '../../core/codes.js';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
 import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrPng, qrSvg, type Label } from '../qr.js';
 
 /** The public URL when the app is built without one (tests, embedding). */
@@ -22,11 +23,6 @@ const CACHE_CONTROL = 'public, max-age=3600';
 // directly should still run nothing and load nothing.
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code, e.g. https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1' } },
-  required: ['code'],
-} as const;
 const sizeQuery = {
   type: 'object',
   properties: {

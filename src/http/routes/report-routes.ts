@@ -9,6 +9,7 @@ import type { Ledger } from '../../ledger.js';
 import { buildHandoffReport, buildOriginReport, renderReportHtml, type Report } from '../../audit/reports.js';
 import { problems } from '../openapi.js';
 import { handoffReport, originReport } from '../schemas/audit.js';
+import { codeParams } from '../schemas/common.js';
 
 /** JSON by default, one standalone HTML page by ?format=html or Accept. */
 const answer = (description: string, report: object) => ({
@@ -89,7 +90,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app:
         description:
           'The upstream path from the product to every source lot: each lot\'s creation, inspections (failed ones flagged), recalls and handoffs, every step with its signed entry and inclusion proof, the checkpoint, and the records registering the signers\' keys. `:code` is the URL-encoded object code.',
         tags: ['reports'],
-        params: { type: 'object', properties: { code: { type: 'string', description: 'URL-encoded object code' } }, required: ['code'] },
+        params: codeParams,
         querystring,
         response: { 200: answer('The origin report', originReport), ...problems(400, 404) },
       },

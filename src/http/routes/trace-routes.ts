@@ -6,12 +6,8 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../ledger.js';
 import { json, problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
 import { downstreamAnswer, evidenceAnswer, historyAnswer, objectState, pactFootprint, upstreamAnswer } from '../schemas/trace.js';
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code, e.g. https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1' } },
-  required: ['code'],
-} as const;
 
 export interface TraceRoutesOptions {
   readonly ledger: Ledger;

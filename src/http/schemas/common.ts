@@ -75,3 +75,19 @@ export const flag = obj({
 
 /** The signed payload of an entry (schemas/payload.schema.json). */
 export const payload = payloadRef;
+
+/**
+ * The `:code` path parameter of the object routes. Clients URL-encode the code into one segment
+ * (Swagger UI does so with what is typed in); any valid spelling works.
+ */
+export const codeParams = {
+  type: 'object',
+  properties: {
+    code: {
+      type: 'string',
+      description: 'Object code, URL-encoded as one path segment: a GS1 Digital Link URI or a urn:trace code',
+      examples: ['https://id.gs1.org/01/06931000080010/10/CW2611-19'],
+    },
+  },
+  required: ['code'],
+} as const;
