@@ -168,7 +168,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
         response: { 200: json('The proof', consistencyProof), ...problems(400) },
         description: 'to defaults to the latest checkpoint.',
         tags: ['proofs'],
-        querystring: { type: 'object', properties: { from: uint, to: uint }, required: ['from'], additionalProperties: false },
+        querystring: { type: 'object', properties: { from: { ...uint, examples: [1] }, to: uint }, required: ['from'], additionalProperties: false },
       },
     },
     async (request) => {
