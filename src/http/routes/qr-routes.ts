@@ -117,6 +117,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
             code: {
               anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
               description: 'Object code (plain, the query string encodes it); repeat for more labels',
+              examples: ['https://id.gs1.org/01/06931000080010/10/CW2611-19'],
             },
             skip: { type: 'integer', minimum: 0, maximum: LABELS_PER_SHEET - 1, default: 0, description: 'Label positions already used on the sheet' },
             outlines: { type: 'boolean', default: false, description: 'Draw a thin outline around each label, for plain paper' },
