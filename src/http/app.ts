@@ -2,11 +2,9 @@
  * Fastify app factory. It never listens: the CLI's `serve` does, tests use app.inject().
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import { ERROR_CODES } from '../core/errors.js';
 import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
+import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
@@ -39,30 +37,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
-  app.addSchema({
-    $id: 'problem',
-    type: 'object',
-    description: 'RFC 9457 problem details',
-    properties: {
-      type: { type: 'string' },
-      title: { type: 'string' },
-      status: { type: 'integer' },
-      detail: { type: 'string' },
-      code: { type: 'string', enum: Object.keys(ERROR_CODES) },
-      instance: { type: 'string' },
-    },
-    additionalProperties: true,
-  });
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'trace-ledger',
-        version: '1',
-        description: 'Signed, hash-chained, Merkle-proved product traceability ledger. Errors are RFC 9457 problem+json with a stable code.',
-      },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await registerOpenApi(app);
   // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
   // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
   // what was signed.

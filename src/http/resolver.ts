@@ -17,7 +17,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { digitalLinkPath, lotOf, parseCode, type ObjectCode } from '../core/codes.js';
 import { LedgerError } from '../core/errors.js';
 import type { Ledger } from '../ledger.js';
+import { json, problems } from './openapi.js';
 import { pickLanguage, renderCustomerPage, renderNotFoundPage } from './page.js';
+import { codeParams } from './schemas/common.js';
+import { certificatesAnswer, recallStatusAnswer } from './schemas/trace.js';
 
 export interface ResolverOptions {
   readonly ledger: Ledger;
@@ -186,24 +189,34 @@ export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: F
     );
   }
 
-  const schema = (summary: string) => ({
-    schema: {
-      summary,
-      description:
-        'GS1 Digital Link resolver: text/html → customer page; application/json → provenance summary; application/linkset+json or ?linkType=linkset → RFC 9264 linkset; ?linkType=gs1:<type> → 307 to that link (gs1:pip, gs1:traceability, gs1:sustainabilityInfo, gs1:certificationInfo, gs1:recallStatus, gs1:epcis).',
-      tags: ['resolver'],
-    },
-  });
-  app.get('/01/*', schema('Resolve a GTIN-based Digital Link (/01/<GTIN>[/22/…][/10/<lot>][/21/<serial>])'), handle);
-  app.get('/00/*', schema('Resolve an SSCC (logistic unit)'), handle);
-  app.get('/414/*', schema('Resolve a GLN (location)'), handle);
-  app.get('/id/*', schema('Resolve any code, URL-encoded (e.g. /id/urn%3Atrace%3Aacme%3Alot-1)'), handle);
+  // Documented by concrete path templates instead (./resolver-doc.ts), which these serve.
+  const documented = { schema: { hide: true } as object };
+  app.get('/01/*', documented, handle);
+  app.get('/00/*', documented, handle);
+  app.get('/414/*', documented, handle);
+  app.get('/id/*', documented, handle);
 
-  const objectRoute = (suffix: string, summary: string, run: (canonical: string) => Promise<unknown>) =>
-    app.get(`/v1/objects/:code/${suffix}`, { schema: { summary, tags: ['objects'] } }, async (request) => {
-      const code = parseCode((request.params as { code: string }).code);
-      return run(code.canonical);
-    });
-  objectRoute('certificates', 'Certificates and inspection results of the object and everything upstream (gs1:certificationInfo)', (c) => ledger.certificates(c));
-  objectRoute('recall-status', 'Whether the object or anything it was made from is recalled or failed an inspection (gs1:recallStatus)', (c) => ledger.recallStatus(c));
+  const objectRoute = (suffix: string, operationId: string, summary: string, answer: object, run: (canonical: string) => Promise<unknown>) =>
+    app.get(
+      `/v1/objects/:code/${suffix}`,
+      { schema: { operationId, summary, tags: ['objects'], params: codeParams, response: { 200: json(summary, answer), ...problems(400, 404) } } },
+      async (request) => {
+        const code = parseCode((request.params as { code: string }).code);
+        return run(code.canonical);
+      },
+    );
+  objectRoute(
+    'certificates',
+    'getCertificates',
+    'Certificates and inspection results of the object and everything upstream (gs1:certificationInfo)',
+    certificatesAnswer,
+    (c) => ledger.certificates(c),
+  );
+  objectRoute(
+    'recall-status',
+    'getRecallStatus',
+    'Whether the object or anything it was made from is recalled or failed an inspection (gs1:recallStatus)',
+    recallStatusAnswer,
+    (c) => ledger.recallStatus(c),
+  );
 };

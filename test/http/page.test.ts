@@ -1,16 +1,11 @@
 import t, { type Test } from 'tap';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { seedDemo } from '../../src/cli/demo.js';
-import { initDataDir, openDataDir } from '../../src/cli/setup.js';
 import { buildApp } from '../../src/http/app.js';
 import { formatNumber, pickLanguage } from '../../src/http/page.js';
 import { verifyEvidence, type PageConfig } from '../../src/web/verify.js';
 import { makeLedger, party } from '../helpers.js';
+import { DEMO_PUBLIC_URL as PUB, seededDemo } from './demo-app.js';
 
-const PUB = 'https://trace.example.com';
 const GREEN = 'https://id.gs1.org/01/06931000080010/10/CW2611-19';
 const RECALLED = 'https://id.gs1.org/01/06931000080010/10/CW2611-20';
 const enc = encodeURIComponent;
@@ -18,33 +13,10 @@ const BUDGET = 150 * 1024;
 
 type Demo = Awaited<ReturnType<typeof seededDemo>>;
 
-/** The demo, seeded through the HTTP API of a listening app; the tests then use inject. */
-async function seededDemo() {
-  const dir = mkdtempSync(join(tmpdir(), 'trace-ledger-page-'));
-  const db = join(dir, 'data', 'ledger.db');
-  mkdirSync(dirname(db));
-  await initDataDir({ db, origin: 'demo.test.local/log', operatorId: 'operator', operatorName: 'Cluster operator' });
-  const data = openDataDir(db);
-  const app = await buildApp({ ledger: data.ledger, publicUrl: () => PUB, testHooks: true });
-  const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  await seedDemo(base, db, () => {});
-  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ method: 'GET', url, headers });
-  return {
-    app,
-    ledger: data.ledger,
-    get,
-    async close() {
-      await app.close();
-      await data.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 let shared: Demo | undefined;
 t.teardown(() => shared?.close());
 /** One seeded demo for the whole file (seeding takes a second or two). */
-const demo = async (_t: Test): Promise<Demo> => (shared ??= await seededDemo());
+const demo = async (_t: Test): Promise<Demo> => (shared ??= await seededDemo('page', { testHooks: true }));
 
 /** The badge's config embedded in a page. */
 function configOf(html: string): PageConfig {

@@ -20,6 +20,8 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
+import { problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
 import { PAGE_CSP, pickLanguage, renderCustomerPage, renderNotFoundPage, TAMPERED_EVIDENCE_PREFIX, VERIFY_SCRIPT_PATH } from '../page.js';
 
 export interface AssetRoutesOptions {
@@ -92,11 +94,7 @@ function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code' } },
-  required: ['code'],
-} as const;
+const html = (description: string) => ({ description, content: { 'text/html': { schema: { type: 'string' } } } });
 
 /** Alter one record's payload (its time, a day earlier): its leaf hash and signature no longer hold. */
 export function tamperEvidence<E extends { records: Array<{ seq: number; record: { entry: { payload: { time: string } } } }> }>(evidence: E, seq: number): E {
@@ -132,6 +130,7 @@ export const assetRoutes: FastifyPluginAsync<AssetRoutesOptions> = async (app: F
     '/v1/objects/:code/page',
     {
       schema: {
+        operationId: 'getCustomerPage',
         summary: 'Customer page (HTML)',
         description:
           'The page a phone shows after scanning the QR: warnings, product and producer, provenance tree with inspections, carbon footprint with electricity and water, journey, and a badge that verifies every cited entry in the browser against the pinned ledger key. English or Chinese by `?lang=` or Accept-Language. Unknown codes get a friendly 404 page.',
@@ -139,6 +138,13 @@ export const assetRoutes: FastifyPluginAsync<AssetRoutesOptions> = async (app: F
         params,
         // An unknown ?lang falls back to Accept-Language rather than failing a customer's page.
         querystring: { type: 'object', properties: { lang: { type: 'string', description: '`en` or `zh`; otherwise Accept-Language decides' } } },
+        response: {
+          200: html('The page'),
+          // Unknown or malformed codes get a friendly page in the customer's language, not problem+json.
+          400: html('Not a valid code'),
+          404: html('No object with that code'),
+          ...problems(),
+        },
       },
     },
     async (request, reply) => {

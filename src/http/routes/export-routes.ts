@@ -7,9 +7,10 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BUNDLE_DIRECTIONS, BUNDLE_MEDIA_TYPE, prepareExport, type ExportRequest } from '../../audit/bundle.js';
 import type { Ledger } from '../../ledger.js';
+import { problems } from '../openapi.js';
+import { bundleLine } from '../schemas/audit.js';
 
 const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-const problem = { $ref: 'problem#' } as const;
 
 export interface ExportRoutesOptions {
   readonly ledger: Ledger;
@@ -20,6 +21,7 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app:
     '/v1/export',
     {
       schema: {
+        operationId: 'exportBundle',
         summary: 'Audit bundle (NDJSON): the whole log, one code\'s chain, or a seq range, with the proofs to verify it offline',
         description:
           'Line 1 is the header {format, origin, ledgerKey, checkpoint, scope, consistency?, exportedAt}; then one line per record ' +
@@ -41,7 +43,20 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app:
           },
           additionalProperties: false,
         },
-        response: { 400: problem, 404: problem },
+        response: {
+          200: {
+            description: 'The bundle, one JSON value per line (header, records, end; see the description)',
+            headers: {
+              'Content-Disposition': { type: 'string', description: 'attachment; filename="…ndjson"' },
+              'X-Bundle-Records': { type: 'integer', minimum: 0, description: 'Number of record lines' },
+              'X-Bundle-Tree-Size': { type: 'integer', minimum: 0, description: 'Size of the header checkpoint\'s tree' },
+            },
+            // OpenAPI 3.1 cannot describe a sequence of JSON values: `schema` is the schema of
+            // one line (what OpenAPI 3.2 calls itemSchema); the description gives their order.
+            content: { [BUNDLE_MEDIA_TYPE]: { schema: bundleLine } },
+          },
+          ...problems(400, 404),
+        },
       },
     },
     async (request, reply) => {

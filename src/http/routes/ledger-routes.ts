@@ -5,21 +5,15 @@
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
-import { jsonSchemas } from '../../domain/json-schemas.js';
 import type { Ledger } from '../../ledger.js';
+import { EXAMPLE_ENTRY } from '../entry-example.js';
+import { json, problems } from '../openapi.js';
+import { entryRef, recordView } from '../schemas/common.js';
+import { checkpointList, consistencyProof, health, inclusionProof, participant, participantList, receipt, recordsPage } from '../schemas/ledger.js';
 
 const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const hex64 = { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } as const;
-const problem = { $ref: 'problem#' } as const;
-const errors = { 400: problem, 404: problem, 409: problem, 413: problem, 415: problem };
-
-const receipt = {
-  type: 'object',
-  properties: { seq: uint, leafHash: hex64, chainHash: hex64, recordedAt: { type: 'string', format: 'date-time' } },
-} as const;
-
-// The published schema (schemas/entry.schema.json), without the keys OpenAPI does not take.
-const { $schema: _schema, $id: _id, ...entryJsonSchema } = jsonSchemas()['entry.schema.json'] as Record<string, unknown>;
+const text = (description: string) => ({ description, content: { 'text/plain': { schema: { type: 'string' } } } });
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;
@@ -30,19 +24,20 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/entries',
     {
       schema: {
+        operationId: 'appendEntries',
         summary: 'Append one signed entry or a batch (an array, atomic)',
         description:
           'Each entry is {payload, signature:{kid, sig}}; sig is Ed25519 over "trace-ledger/v1 entry\\n" ‖ JCS(payload). ' +
           'Replies once the entries are durable. A resubmitted identical entry gets its original receipt.',
         tags: ['entries'],
-        body: { oneOf: [entryJsonSchema, { type: 'array', items: entryJsonSchema, maxItems: ledger.maxBatchEntries }] },
-        response: { 201: { oneOf: [receipt, { type: 'array', items: receipt }] }, ...errors },
+        body: { oneOf: [entryRef, { type: 'array', items: entryRef, maxItems: ledger.maxBatchEntries }], examples: [EXAMPLE_ENTRY] },
+        response: {
+          201: json('Durable: one receipt, or one per entry of a batch, in order', { oneOf: [receipt, { type: 'array', items: receipt }] }),
+          ...problems(400, 403, 404, 409, 413, 415, 422, 503),
+        },
       },
       // zod in the ledger validates entries with precise codes; Ajv would only do it twice.
       validatorCompiler: () => () => true,
-      // The response schemas document the API; serialising through a oneOf would make
-      // fast-json-stringify run a validator on every receipt to pick the branch.
-      serializerCompiler: () => (data) => JSON.stringify(data),
     },
     async (request, reply) => {
       const body = request.body;
@@ -54,7 +49,15 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
 
   app.get(
     '/v1/entries/:seq',
-    { schema: { summary: 'One record with its hashes', tags: ['entries'], params: { type: 'object', properties: { seq: uint }, required: ['seq'] } } },
+    {
+      schema: {
+        operationId: 'getEntry',
+        summary: 'One record with its hashes',
+        tags: ['entries'],
+        params: { type: 'object', properties: { seq: { ...uint, examples: [1] } }, required: ['seq'] },
+        response: { 200: json('The record', recordView), ...problems(400, 404) },
+      },
+    },
     async (request) => ledger.record((request.params as { seq: number }).seq),
   );
 
@@ -62,8 +65,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/entries',
     {
       schema: {
+        operationId: 'listEntries',
         summary: 'Records after a seq, in order (paginate with next)',
         tags: ['entries'],
+        response: { 200: json('A page of records', recordsPage), ...problems(400) },
         querystring: {
           type: 'object',
           properties: { after: { type: 'integer', minimum: -1, default: -1 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
@@ -83,10 +88,12 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/checkpoint',
     {
       schema: {
+        operationId: 'getCheckpoint',
         summary: 'Latest signed checkpoint (C2SP tlog-checkpoint signed note, text/plain)',
         description: 'With minSize, a new checkpoint is signed on demand when the latest does not cover that many records yet.',
         tags: ['checkpoints'],
         querystring: { type: 'object', properties: { minSize: uint }, additionalProperties: false },
+        response: { 200: text('Origin, tree size and root hash lines, a blank line, and the ledger key\'s signature line'), ...problems(400) },
       },
     },
     async (request, reply) => {
@@ -98,7 +105,14 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
 
   app.get(
     '/v1/checkpoint/key',
-    { schema: { summary: "The ledger's C2SP verifier key (name+keyid+base64 key)", tags: ['checkpoints'] } },
+    {
+      schema: {
+        operationId: 'getVerifierKey',
+        summary: "The ledger's C2SP verifier key (name+keyid+base64 key)",
+        tags: ['checkpoints'],
+        response: { 200: text('One line: <origin>+<keyid>+<base64 key>'), ...problems() },
+      },
+    },
     async (_request, reply) => reply.type('text/plain; charset=utf-8').send(`${ledger.verifierKey}\n`),
   );
 
@@ -106,8 +120,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/checkpoints',
     {
       schema: {
+        operationId: 'listCheckpoints',
         summary: 'Every checkpoint the ledger signed, newest first',
         tags: ['checkpoints'],
+        response: { 200: json('Checkpoints', checkpointList), ...problems(400) },
         querystring: {
           type: 'object',
           properties: { before: uint, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
@@ -125,7 +141,9 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/proofs/inclusion',
     {
       schema: {
+        operationId: 'getInclusionProof',
         summary: 'RFC 9162 inclusion proof (audit path, base64) for a seq or a leaf hash',
+        response: { 200: json('The proof', inclusionProof), ...problems(400, 404) },
         description: 'size defaults to the latest checkpoint, so the proof verifies against GET /v1/checkpoint.',
         tags: ['proofs'],
         querystring: { type: 'object', properties: { seq: uint, leafHash: hex64, size: uint }, additionalProperties: false },
@@ -145,10 +163,12 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     '/v1/proofs/consistency',
     {
       schema: {
+        operationId: 'getConsistencyProof',
         summary: 'RFC 9162 consistency proof between two tree sizes',
+        response: { 200: json('The proof', consistencyProof), ...problems(400) },
         description: 'to defaults to the latest checkpoint.',
         tags: ['proofs'],
-        querystring: { type: 'object', properties: { from: uint, to: uint }, required: ['from'], additionalProperties: false },
+        querystring: { type: 'object', properties: { from: { ...uint, examples: [1] }, to: uint }, required: ['from'], additionalProperties: false },
       },
     },
     async (request) => {
@@ -157,19 +177,42 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     },
   );
 
-  app.get('/v1/participants', { schema: { summary: 'Participants and their keys', tags: ['participants'] } }, async () => ({
-    participants: ledger.participants(),
-  }));
+  app.get(
+    '/v1/participants',
+    {
+      schema: {
+        operationId: 'listParticipants',
+        summary: 'Participants and their keys',
+        tags: ['participants'],
+        response: { 200: json('Every registered participant', participantList), ...problems() },
+      },
+    },
+    async () => ({
+      participants: ledger.participants(),
+    }),
+  );
 
   app.get(
     '/v1/participants/:id',
-    { schema: { summary: 'One participant and its keys (with validity)', tags: ['participants'], params: { type: 'object', properties: { id: { type: 'string' } } } } },
+    {
+      schema: {
+        operationId: 'getParticipant',
+        summary: 'One participant and its keys (with validity)',
+        tags: ['participants'],
+        params: { type: 'object', properties: { id: { type: 'string', examples: ['guangxi-alumina'] } }, required: ['id'] },
+        response: { 200: json('The participant', participant), ...problems(404) },
+      },
+    },
     async (request) => ledger.participant((request.params as { id: string }).id),
   );
 
-  app.get('/healthz', { schema: { summary: 'Liveness and log size', tags: ['service'] } }, async () => ({
+  app.get(
+    '/healthz',
+    { schema: { operationId: 'getHealth', summary: 'Liveness and log size', tags: ['service'], response: { 200: json('Alive', health), ...problems() } } },
+    async () => ({
     status: 'ok',
     size: ledger.size(),
-    checkpointSize: ledger.checkpoint().size,
-  }));
+      checkpointSize: ledger.checkpoint().size,
+    }),
+  );
 };

@@ -9,6 +9,8 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { digitalLinkUri, parseCode } from '../../core/codes.js';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
+import { problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
 import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrPng, qrSvg, type Label } from '../qr.js';
 
 /** The public URL when the app is built without one (tests, embedding). */
@@ -21,12 +23,6 @@ const CACHE_CONTROL = 'public, max-age=3600';
 // directly should still run nothing and load nothing.
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-const problem = { $ref: 'problem#' } as const;
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code, e.g. https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1' } },
-  required: ['code'],
-} as const;
 const sizeQuery = {
   type: 'object',
   properties: {
@@ -69,6 +65,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
     reply.header('cache-control', CACHE_CONTROL).header('x-content-type-options', 'nosniff').header('link', `<${uri}>; rel="describes"`).type(type);
 
   const qrSchema = (format: 'SVG' | 'PNG', type: string) => ({
+    operationId: `getQr${format === 'SVG' ? 'Svg' : 'Png'}`,
     summary: `QR code of the object's Digital Link (${format})`,
     description:
       "Encodes the object's GS1 Digital Link URI on this resolver's public URL (urn:trace codes as <public URL>/id/<encoded code>), " +
@@ -77,7 +74,14 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
     tags: ['labels'],
     params,
     querystring: sizeQuery,
-    response: { 200: { description: `${format} image`, content: { [type]: { schema: { type: 'string', format: 'binary' } } } }, 400: problem, 404: problem },
+    response: {
+      200: {
+        description: `${format} image`,
+        headers: { Link: { type: 'string', description: '<Digital Link URI>; rel="describes"' } },
+        content: { [type]: { schema: { type: 'string', ...(format === 'PNG' ? { contentMediaType: 'image/png' } : {}) } } },
+      },
+      ...problems(400, 404),
+    },
   });
 
   app.get('/v1/objects/:code/qr.svg', { schema: qrSchema('SVG', 'image/svg+xml') }, async (request, reply) => {
@@ -98,6 +102,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
     '/v1/labels.svg',
     {
       schema: {
+        operationId: 'getLabelSheet',
         summary: 'A printable A4 sheet of QR labels (SVG)',
         description:
           `One A4 page (width 210mm, height 297mm) of up to ${LABELS_PER_SHEET} labels, 3 × 8 of 70 × 37 mm, in the order given: ` +
@@ -112,6 +117,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
             code: {
               anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
               description: 'Object code (plain, the query string encodes it); repeat for more labels',
+              examples: ['https://id.gs1.org/01/06931000080010/10/CW2611-19'],
             },
             skip: { type: 'integer', minimum: 0, maximum: LABELS_PER_SHEET - 1, default: 0, description: 'Label positions already used on the sheet' },
             outlines: { type: 'boolean', default: false, description: 'Draw a thin outline around each label, for plain paper' },
@@ -121,8 +127,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
         },
         response: {
           200: { description: 'SVG page', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
-          400: problem,
-          404: problem,
+          ...problems(400, 404),
         },
       },
     },

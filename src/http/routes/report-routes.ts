@@ -7,9 +7,16 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ledger } from '../../ledger.js';
 import { buildHandoffReport, buildOriginReport, renderReportHtml, type Report } from '../../audit/reports.js';
+import { problems } from '../openapi.js';
+import { handoffReport, originReport } from '../schemas/audit.js';
+import { codeParams } from '../schemas/common.js';
 
-const problem = { $ref: 'problem#' } as const;
-const errors = { 400: problem, 404: problem };
+/** JSON by default, one standalone HTML page by ?format=html or Accept. */
+const answer = (description: string, report: object) => ({
+  description,
+  headers: { Vary: { type: 'string', const: 'Accept' } },
+  content: { 'application/json': { schema: report }, 'text/html': { schema: { type: 'string', description: 'Standalone printable page, the report embedded' } } },
+});
 const querystring = {
   type: 'object',
   properties: { format: { type: 'string', enum: ['html', 'json'], description: 'html: one standalone printable page; json: the report document. Default: by Accept, else json.' } },
@@ -60,13 +67,15 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app:
     '/v1/reports/handoff/:shipment',
     {
       schema: {
+        operationId: 'getHandoffReport',
         summary: 'Dispute report on one handoff',
         description:
           'What the sender signed it shipped and the receiver signed it received, when, the carrier\'s tracking, and the discrepancy, each statement with its full signed entry and inclusion proof, the checkpoint, and the records registering the signers\' keys. `:shipment` is the seq or the leaf hash (hex) of the ship entry.',
         tags: ['reports'],
-        params: { type: 'object', properties: { shipment: { type: 'string' } }, required: ['shipment'] },
+        params: { type: 'object', properties: { shipment: { type: 'string', description: 'Seq or leaf hash (hex) of the ship entry' } }, required: ['shipment'] },
         querystring,
-        response: errors,
+        // 404 also when the seq or leaf hash is not a ship entry; 400 when the report would cite too many records.
+        response: { 200: answer('The handoff report', handoffReport), ...problems(400, 404) },
       },
     },
     async (request, reply) => send(request, reply, await buildHandoffReport(ledger, (request.params as { shipment: string }).shipment)),
@@ -76,13 +85,14 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app:
     '/v1/reports/origin/:code',
     {
       schema: {
+        operationId: 'getOriginReport',
         summary: 'Dispute report on a product\'s origin',
         description:
           'The upstream path from the product to every source lot: each lot\'s creation, inspections (failed ones flagged), recalls and handoffs, every step with its signed entry and inclusion proof, the checkpoint, and the records registering the signers\' keys. `:code` is the URL-encoded object code.',
         tags: ['reports'],
-        params: { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] },
+        params: codeParams,
         querystring,
-        response: { ...errors, 422: problem },
+        response: { 200: answer('The origin report', originReport), ...problems(400, 404) },
       },
     },
     async (request, reply) => send(request, reply, await buildOriginReport(ledger, (request.params as { code: string }).code)),

@@ -5,14 +5,9 @@
  */
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Ledger } from '../../ledger.js';
-
-const problem = { $ref: 'problem#' } as const;
-const errors = { 400: problem, 404: problem, 422: problem };
-const params = {
-  type: 'object',
-  properties: { code: { type: 'string', description: 'URL-encoded object code, e.g. https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FL1' } },
-  required: ['code'],
-} as const;
+import { json, problems } from '../openapi.js';
+import { codeParams as params } from '../schemas/common.js';
+import { downstreamAnswer, evidenceAnswer, historyAnswer, objectState, pactFootprint, upstreamAnswer } from '../schemas/trace.js';
 
 export interface TraceRoutesOptions {
   readonly ledger: Ledger;
@@ -20,33 +15,93 @@ export interface TraceRoutesOptions {
 
 export const traceRoutes: FastifyPluginAsync<TraceRoutesOptions> = async (app: FastifyInstance, { ledger }) => {
   const code = (request: { params: unknown }) => (request.params as { code: string }).code;
-  const route = (path: string, summary: string, description: string, run: (c: string) => Promise<unknown>) =>
-    app.get(path, { schema: { summary, description, tags: ['objects'], params, response: errors } }, async (request) => run(code(request)));
+  interface Doc {
+    readonly operationId: string;
+    readonly summary: string;
+    readonly description: string;
+    readonly answer: object;
+    /** Problem statuses besides 500: 400 for a malformed code, 404 for one never commissioned. */
+    readonly statuses?: number[];
+  }
+  const route = (path: string, doc: Doc, run: (c: string) => Promise<unknown>) =>
+    app.get(
+      path,
+      {
+        schema: {
+          operationId: doc.operationId,
+          summary: doc.summary,
+          description: doc.description,
+          tags: ['objects'],
+          params,
+          response: { 200: json(doc.summary, doc.answer), ...problems(...(doc.statuses ?? [400, 404])) },
+        },
+      },
+      async (request) => run(code(request)),
+    );
 
-  route('/v1/objects/:code', 'Current state of an object', 'What it is, who produced it, who holds how much, what it is packed in or contains, whether it is recalled.', (c) => ledger.object(c));
+  route(
+    '/v1/objects/:code',
+    {
+      operationId: 'getObject',
+      summary: 'Current state of an object',
+      description: 'What it is, who produced it, who holds how much, what it is packed in or contains, whether it is recalled.',
+      answer: objectState,
+    },
+    (c) => ledger.object(c),
+  );
   route(
     '/v1/objects/:code/upstream',
-    'Provenance graph',
-    'Every ancestor lot with depth, product, producer, quantity consumed and allocated, inspections, certificates, footprint per unit and process resources, each citing the seq of the entry that proves it. Failed inspections and recalls anywhere upstream are listed first under `flags`.',
+    {
+      operationId: 'getUpstream',
+      summary: 'Provenance graph',
+      description:
+        'Every ancestor lot with depth, product, producer, quantity consumed and allocated, inspections, certificates, footprint per unit and process resources, each citing the seq of the entry that proves it. Failed inspections and recalls anywhere upstream are listed first under `flags`.',
+      answer: upstreamAnswer,
+    },
     (c) => ledger.upstream(c),
   );
   route(
     '/v1/objects/:code/downstream',
-    'Where it went',
-    'Every derived product, shipments with dispatch/receipt times, lead times and tracking timeline, discrepancies, deliveries to customers, current holders, and the recall impact: affected finished products and who holds them.',
+    {
+      operationId: 'getDownstream',
+      summary: 'Where it went',
+      description:
+        'Every derived product, shipments with dispatch/receipt times, lead times and tracking timeline, discrepancies, deliveries to customers, current holders, and the recall impact: affected finished products and who holds them.',
+      answer: downstreamAnswer,
+    },
     (c) => ledger.downstream(c),
   );
-  route('/v1/objects/:code/history', 'Every entry touching the object, in log order', 'With each entry\'s payload, its roles for this object and whether it was retracted.', (c) => ledger.history(c));
+  route(
+    '/v1/objects/:code/history',
+    {
+      operationId: 'getHistory',
+      summary: 'Every entry touching the object, in log order',
+      description: "With each entry's payload, its roles for this object and whether it was retracted.",
+      answer: historyAnswer,
+    },
+    (c) => ledger.history(c),
+  );
   route(
     '/v1/objects/:code/footprint',
-    'Cradle-to-gate footprint as a PACT v2 ProductFootprint',
-    'pCfExcludingBiogenic per declaredUnit, primaryDataShare below 100 where sources declared no footprint (listed in extensions[0].data.dataGaps).',
+    {
+      operationId: 'getFootprint',
+      summary: 'Cradle-to-gate footprint as a PACT v2 ProductFootprint',
+      description:
+        'pCfExcludingBiogenic per declaredUnit, primaryDataShare below 100 where sources declared no footprint (listed in extensions[0].data.dataGaps). 422 when the object is counted in a unit PACT has no declared unit for and its product states no netMassKg.',
+      answer: pactFootprint,
+      statuses: [400, 404, 422],
+    },
     (c) => ledger.footprint(c),
   );
   route(
     '/v1/objects/:code/evidence',
-    'Records and proofs behind the upstream and downstream answers',
-    'The latest checkpoint (signed note), and every record those answers cite, with its leaf hash and inclusion proof in that checkpoint\'s tree, plus the records registering the signers\' keys down to genesis: enough to check every signature and proof against the pinned ledger key alone (the customer page does this in the browser).',
+    {
+      operationId: 'getEvidence',
+      summary: 'Records and proofs behind the upstream and downstream answers',
+      description:
+        "The latest checkpoint (signed note), and every record those answers cite, with its leaf hash and inclusion proof in that checkpoint's tree, plus the records registering the signers' keys down to genesis: enough to check every signature and proof against the pinned ledger key alone (the customer page does this in the browser). 400 also when the evidence would exceed 5,000 records (export a bundle instead).",
+      answer: evidenceAnswer,
+    },
     (c) => ledger.evidence(c),
   );
 };
