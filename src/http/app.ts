@@ -8,6 +8,7 @@ import { ERROR_CODES } from '../core/errors.js';
 import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
 import { registerProblemHandlers } from './problem.js';
+import { DOCS_CSP, registerSecurity } from './security.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
@@ -39,6 +40,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
+  await registerSecurity(app);
   app.addSchema({
     $id: 'problem',
     type: 'object',
@@ -62,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP });
   // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
   // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
   // what was signed.

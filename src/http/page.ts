@@ -1,7 +1,8 @@
 /**
  * The customer page: what a phone shows after scanning a product's QR code. Server-rendered HTML
- * with inline CSS and one small script (`/assets/verify.js`, the badge), no framework, nothing
- * from another origin (the page's Content-Security-Policy says so too).
+ * with one stylesheet (page-style.ts) and one small script (`/assets/verify.js`, the badge), no
+ * framework, nothing inline, nothing from another origin (the page's Content-Security-Policy says
+ * so too).
  *
  * Order, for a phone screen: recall and failed-inspection warnings first, then the product and
  * its producer, the verification badge, the provenance tree (product → parts → materials, with
@@ -16,10 +17,12 @@
  *
  * All text from the ledger (names, notes, codes) is participant-supplied and escaped.
  */
+import { describeAttribute } from './attributes.js';
 import { digitalLinkUri, parseCode, type ObjectCode } from '../core/codes.js';
 import type { Ledger } from '../ledger.js';
 import type { PageConfig } from '../web/verify.js';
 import { LANGUAGES, TEXTS, type Lang, type PageTexts } from './page-i18n.js';
+import { PAGE_CSS_PATH } from './page-style.js';
 
 export { LANGUAGES, type Lang } from './page-i18n.js';
 
@@ -193,7 +196,8 @@ function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: st
     attrs.length === 0
       ? ''
       : `<details><summary>${escapeHtml(ctx.t.product.details)}</summary><dl class="kv">${attrs
-          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`)
+          .map(([k, v]) => describeAttribute(k, v, ctx.lang))
+          .map((a) => `<dt>${escapeHtml(a.label)}</dt><dd>${escapeHtml(a.value)}</dd>`)
           .join('')}</dl></details>`;
   const note = resolvedFrom === undefined ? '' : `<p class="note">${escapeHtml(fill(ctx.t.product.resolvedFrom, { code: resolvedFrom }))}</p>`;
   return `<section class="card product">
@@ -361,44 +365,11 @@ function journey(ctx: Ctx, down: Downstream): string {
 // Document
 
 /**
- * Everything from this origin (the badge script, its worker, the evidence fetch); inline style
- * only. In a meta element, so it holds wherever the page is served; routes that can also send it
+ * Everything from this origin (the stylesheet, the badge script, its worker, the evidence fetch),
+ * nothing inline: no 'unsafe-inline' for scripts or styles. In a meta element, so it holds wherever the page is served; routes that can also send it
  * as a header add `frame-ancestors 'none'`, which a meta element cannot carry.
  */
-export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
-
-const CSS = `*{box-sizing:border-box}
-body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1b1f23;background:#f2f4f5}
-header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#17324d;color:#fff}
-header a{color:#fff;margin-left:.6rem}header a[aria-current]{font-weight:700;text-decoration:none}
-main{max-width:40rem;margin:0 auto;padding:.5rem .6rem 2rem}
-.card,.warn{background:#fff;border-radius:.6rem;padding:.8rem 1rem;margin:.6rem 0;box-shadow:0 1px 2px #0002}
-h1{font-size:1.35rem;margin:.1rem 0 .5rem}h2{font-size:1.1rem;margin:0 0 .4rem}
-.level,.intro,.meta,small,.note{color:#57606a;font-size:.9rem;margin:.2rem 0}
-.warn{background:#b3261e;color:#fff}.warn ul{margin:0;padding-left:1.1rem}.warn li{margin:.3rem 0}.warn a,.warn a.seq{color:#fff}
-.why{font-size:.9rem}
-dl.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:.3rem 0}dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}
-.code{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}
-.badge{border-left:.5rem solid #8c959f}.badge-title{font-weight:700;margin:.2rem 0}.badge-detail{font-size:.85rem;color:#57606a;overflow-wrap:anywhere}
-.badge[data-state=ok]{border-color:#1a7f37;background:#e9f7ee}.badge[data-state=ok] .badge-title{color:#1a7f37}.badge[data-state=ok] .badge-title::before{content:"✓ "}
-.badge[data-state=fail]{border-color:#b3261e;background:#fdecea}.badge[data-state=fail] .badge-title{color:#b3261e}.badge[data-state=fail] .badge-title::before{content:"✗ "}
-progress{width:100%}
-ul.tree{list-style:none;margin:0;padding-left:.8rem;border-left:2px solid #d0d7de}ul.tree.root{padding-left:0;border:0}
-.node{margin:.5rem 0}.node-head{margin:0}.from{margin:.4rem 0 0;font-size:.85rem;color:#57606a}
-.flagged>.node-head b{color:#b3261e}
-.lvl{display:inline-block;font-size:.75rem;padding:0 .35rem;border-radius:.3rem;background:#ddf4ff;color:#0550ae}
-.lvl-material{background:#fff8c5;color:#7d4e00}.lvl-finished{background:#dafbe1;color:#116329}
-.proc{font-size:.9rem;margin:.2rem 0}
-ul.facts{list-style:none;padding:0;margin:.2rem 0;font-size:.9rem}
-.insp .res{font-weight:700}.pass .res{color:#1a7f37}.fail .res{color:#b3261e}
-ul.ms{margin:.2rem 0;padding-left:1rem}.lim{color:#57606a}
-.tiles{display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem}
-.tile{background:#f6f8fa;border-radius:.5rem;padding:.5rem;text-align:center}.tile b{font-size:1.3rem}.tile small{display:block}
-ol.timeline{list-style:none;margin:0;padding:0 0 0 .8rem;border-left:2px solid #d0d7de}
-ol.timeline li{margin:.2rem 0 .7rem;position:relative}ol.timeline li::before{content:"";position:absolute;left:-1.15rem;top:.35rem;width:.6rem;height:.6rem;border-radius:50%;background:#17324d}
-ol.timeline time{font-size:.85rem;color:#57606a}ol.timeline p{margin:0}
-a.seq{font-size:.8rem;color:#57606a}a.seq.v-ok::after{content:" ✓";color:#1a7f37}a.seq.v-bad{color:#b3261e;font-weight:700}a.seq.v-bad::after{content:" ✗"}.warn a.seq.v-ok::after{color:inherit}
-footer{font-size:.85rem;color:#57606a;padding:0 .4rem}`;
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
 
 function languageSwitch(lang: Lang): string {
   return `<nav aria-label="Language / 语言">${LANGUAGES.map((l) =>
@@ -417,7 +388,7 @@ function documentHtml(lang: Lang, title: string, body: string, head = ''): strin
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<style>${CSS}</style>${head}
+<link rel="stylesheet" href="${PAGE_CSS_PATH}">${head}
 </head>
 <body>
 <header><span>${escapeHtml(t.brand)}</span>${languageSwitch(lang)}</header>

@@ -4,6 +4,7 @@
  * - `GET /assets/verify.js`: the badge script (src/web/verify.ts with the pure core and @noble),
  *   bundled and minified by esbuild when the service starts listening (or on first request),
  *   kept in memory, served with an ETag and gzip when the client accepts it;
+ * - `GET /assets/page.css?v=<hash>`: the page's stylesheet (page-style.ts), cacheable for good;
  * - `GET /v1/objects/:code/page`: the customer page (the resolver's `gs1:pip` link; the resolver
  *   also serves it on `/01/…` for browsers);
  * - with `testHooks` only, `GET /test-hooks/objects/:code/evidence?tamper=<seq>`: the evidence
@@ -20,6 +21,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
+import { PAGE_CSS, PAGE_CSS_HASH } from '../page-style.js';
 import { PAGE_CSP, pickLanguage, renderCustomerPage, renderNotFoundPage, TAMPERED_EVIDENCE_PREFIX, VERIFY_SCRIPT_PATH } from '../page.js';
 
 export interface AssetRoutesOptions {
@@ -126,6 +128,17 @@ export const assetRoutes: FastifyPluginAsync<AssetRoutesOptions> = async (app: F
     if (match !== undefined && match.split(',').some((tag) => tag.trim().replace(/^W\//, '') === bundle.etag)) return reply.code(304).send();
     if (acceptsGzip(request.headers['accept-encoding'])) return reply.header('Content-Encoding', 'gzip').send(bundle.gzip);
     return reply.send(bundle.code);
+  });
+
+  // The page's stylesheet: its URL names its hash (`?v=`), so that URL may be kept for good.
+  const css = Buffer.from(PAGE_CSS);
+  app.get('/assets/page.css', { schema: { hide: true } as object }, async (request, reply) => {
+    const current = (request.query as Record<string, unknown>)['v'] === PAGE_CSS_HASH;
+    return reply
+      .header('ETag', `"${PAGE_CSS_HASH}"`)
+      .header('Cache-Control', current ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .type('text/css; charset=utf-8')
+      .send(css);
   });
 
   app.get(
