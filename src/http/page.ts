@@ -165,7 +165,22 @@ function warnings(ctx: Ctx, up: Upstream, byCode: ReadonlyMap<string, UpNode>): 
         : fill(ctx.t.warnings.upstream, { product: escapeHtml(node?.product.name ?? code), lot: escapeHtml(idValue(code)) });
     return `<li><strong>${escapeHtml(kind)}</strong>: ${where}${seqLink(ctx, f['seq'] as number)}<br><span class="why">${escapeHtml(f['detail'] ?? '')}</span></li>`;
   });
-  return `<section class="warn" role="alert" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><ul>${items.join('')}</ul></section>`;
+  const headline = up.flags.some((f) => f['kind'] === 'recall') ? ctx.t.warnings.recallHeadline : ctx.t.warnings.failedHeadline;
+  return `<section class="warn" role="alert" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><h2>${escapeHtml(headline)}</h2><ul>${items.join('')}</ul></section>`;
+}
+
+/** Whether anything recorded makes the product not OK: a recall or a failed inspection, here or upstream. */
+type ProductStatus = 'ok' | 'recalled' | 'failed';
+
+function statusOf(up: Upstream): ProductStatus {
+  if (up.flags.some((f) => f['kind'] === 'recall')) return 'recalled';
+  return up.flags.length > 0 ? 'failed' : 'ok';
+}
+
+/** The product's status, in words, under its name; the warning above says why. */
+function productStatus(ctx: Ctx, up: Upstream): string {
+  const status = statusOf(up);
+  return `<p class="status ${status === 'ok' ? 'ok' : 'bad'}" data-product-status="${status}">${escapeHtml(ctx.t.status[status])}</p>`;
 }
 
 function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: string | undefined): string {
@@ -203,18 +218,27 @@ function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: st
   return `<section class="card product">
 <p class="level">${escapeHtml(ctx.t.levels[o.level] ?? o.level)}</p>
 <h1>${escapeHtml(o.product.name)}</h1>
+${productStatus(ctx, up)}
 ${note}<dl class="kv">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>${spec}
 </section>`;
 }
 
-function badge(ctx: Ctx, ledgerKey: string): string {
-  return `<section id="badge" class="card badge" data-state="pending" aria-live="polite">
-<h2>${escapeHtml(ctx.t.badge.heading)}</h2>
-<p class="badge-title" data-badge-title>${escapeHtml(ctx.t.badge.fetching)}</p>
-<progress max="1" value="0"></progress>
+/**
+ * Whether the records are genuine, checked by the badge script: a separate question from whether
+ * the product is OK. On a recalled or failed product, verified records are shown without the
+ * green tick (page-style.ts, `data-product=flagged`) and say that the warning is genuine.
+ * The checkpoint and key, which a consumer need not read, are one tap away.
+ */
+function badge(ctx: Ctx, ledgerKey: string, status: ProductStatus): string {
+  const b = ctx.t.badge;
+  return `<section id="badge" class="card badge" data-state="pending" data-product="${status === 'ok' ? 'ok' : 'flagged'}" aria-live="polite">
+<h2>${escapeHtml(b.heading)}</h2>
+<p class="badge-title" data-badge-title>${escapeHtml(b.fetching)}</p>
+<progress max="1"></progress>
 <p class="badge-detail" data-badge-detail></p>
-<noscript><p>${escapeHtml(ctx.t.badge.noscript)}</p></noscript>
-<details><summary>${escapeHtml(ctx.t.badge.how)}</summary><p class="code">${escapeHtml(ledgerKey)}</p></details>
+<button type="button" class="retry" data-badge-retry hidden>${escapeHtml(b.retry)}</button>
+<noscript><p>${escapeHtml(b.noscript)}</p></noscript>
+<details class="tech"><summary>${escapeHtml(b.tech)}</summary><p data-badge-tech></p><p>${escapeHtml(b.how)} <span class="code">${escapeHtml(ledgerKey)}</span></p></details>
 </section>`;
 }
 
@@ -428,7 +452,7 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
   const sections = [
     warnings(ctx, up, byCode),
     productCard(ctx, up, o.publicUrl.replace(/\/+$/, ''), o.resolvedFrom),
-    badge(ctx, o.ledger.verifierKey),
+    badge(ctx, o.ledger.verifierKey, statusOf(up)),
     provenance(ctx, up, byCode),
     footprint(ctx, up),
     journey(ctx, down),
@@ -444,7 +468,19 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
     ledgerKey: o.ledger.verifierKey,
     evidence,
     cited: [...ctx.cited].sort((a, b) => a - b),
-    t: { fetching: t.badge.fetching, progress: t.badge.progress, ok: t.badge.ok, okDetail: t.badge.okDetail, fail: t.badge.fail, failNoSeq: t.badge.failNoSeq, checks: t.badge.checks },
+    t: {
+      fetching: t.badge.fetching,
+      progress: t.badge.progress,
+      ok: t.badge.ok,
+      okDetail: statusOf(up) === 'ok' ? t.badge.okDetail : t.badge.okDetailFlagged,
+      okTech: t.badge.okTech,
+      fail: t.badge.fail,
+      failDetail: t.badge.failDetail,
+      failNoSeqDetail: t.badge.failNoSeqDetail,
+      unavailable: t.badge.unavailable,
+      unavailableDetail: t.badge.unavailableDetail,
+      checks: t.badge.checks,
+    },
   };
   const head = `
 <script type="application/json" id="verify-config">${scriptJson(config)}</script>
