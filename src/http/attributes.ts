@@ -39,6 +39,9 @@ const KNOWN: Readonly<Record<string, AttributeLabel>> = {
 /** Unit suffixes an unknown numeric attribute may end with (`lengthMm`, `loadKg`, `ratioPct`). */
 const SUFFIX_UNITS: Readonly<Record<string, string>> = { mm: 'mm', cm: 'cm', kg: 'kg', pct: '%', percent: '%', kwh: 'kWh', mpa: 'MPa', m2: 'm²', m3: 'm³' };
 
+/** Between a number and its unit, so that a narrow phone column never breaks "1.5 W/(m²·K)". */
+const NBSP = '\u00a0';
+
 const BOOLEAN: Readonly<Record<Lang, readonly [string, string]>> = { en: ['yes', 'no'], zh: ['是', '否'] };
 
 /** `maxLoadKg` → ['max', 'Load', 'Kg']; `wind_class` → ['wind', 'class']; an acronym stays whole. */
@@ -71,12 +74,12 @@ function valueText(value: unknown, lang: Lang): string {
 export function describeAttribute(name: string, value: unknown, lang: Lang): { readonly label: string; readonly value: string } {
   const known = Object.hasOwn(KNOWN, name) ? KNOWN[name] : undefined;
   if (known !== undefined) {
-    const unit = typeof value === 'number' && known.unit !== undefined ? ` ${known.unit}` : '';
+    const unit = typeof value === 'number' && known.unit !== undefined ? `${NBSP}${known.unit}` : '';
     return { label: known[lang], value: `${valueText(value, lang)}${unit}` };
   }
   const words = wordsOf(name);
   const last = words.at(-1)?.toLowerCase();
   const suffixUnit = typeof value === 'number' && words.length > 1 && last !== undefined && Object.hasOwn(SUFFIX_UNITS, last) ? SUFFIX_UNITS[last] : undefined;
-  if (suffixUnit !== undefined) return { label: readableName(words.slice(0, -1)), value: `${valueText(value, lang)} ${suffixUnit}` };
+  if (suffixUnit !== undefined) return { label: readableName(words.slice(0, -1)), value: `${valueText(value, lang)}${NBSP}${suffixUnit}` };
   return { label: words.length === 0 ? name : readableName(words), value: valueText(value, lang) };
 }

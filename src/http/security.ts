@@ -24,9 +24,13 @@ import { PAGE_CSP } from './page.js';
 /**
  * Swagger UI at /docs: its scripts and stylesheets are files from this origin, its spec is
  * fetched from /docs/json. Swagger UI's React sets element styles through the DOM (allowed by
- * CSP), so no 'unsafe-inline' is needed; images are its logo (a file) and data: icons.
+ * CSP), so no 'unsafe-inline' is needed. One inline style element remains: the `<style>` inside
+ * the top bar's SVG logo (`.logo_small_svg__cls-2{fill:#fff}…`, from swagger-ui-bundle.js), allowed
+ * by its hash (CSP Level 3 §8.3), which changes only with @fastify/swagger-ui's bundle; the
+ * browser test (test/browser/customer-page.test.ts) reports a violation if it does.
  */
-export const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'self'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; base-uri 'self'; form-action 'self'; object-src 'none'; frame-ancestors 'none'";
 
 /**
  * Read routes anyone may fetch cross-origin: the resolver (GS1 Digital Link paths and /id/), the

@@ -2,14 +2,14 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { describeAttribute } from '../../src/http/attributes.js';
 
-t.test('known attributes: a label in each language and the value with its unit', async (t) => {
-  t.same(describeAttribute('uwValue', 1.5, 'en'), { label: 'Thermal transmittance (Uw)', value: '1.5 W/(m²·K)' });
-  t.same(describeAttribute('uwValue', 1.5, 'zh'), { label: '整窗传热系数 (Uw)', value: '1.5 W/(m²·K)' });
-  t.same(describeAttribute('diameterMm', 178, 'en'), { label: 'Diameter', value: '178 mm' });
-  t.same(describeAttribute('Al2O3.pct', 98.6, 'zh'), { label: '氧化铝含量 (Al₂O₃)', value: '98.6 %' });
+t.test('known attributes: a label in each language and the value with its unit (joined by a no-break space)', async (t) => {
+  t.same(describeAttribute('uwValue', 1.5, 'en'), { label: 'Thermal transmittance (Uw)', value: '1.5\u00a0W/(m²·K)' });
+  t.same(describeAttribute('uwValue', 1.5, 'zh'), { label: '整窗传热系数 (Uw)', value: '1.5\u00a0W/(m²·K)' });
+  t.same(describeAttribute('diameterMm', 178, 'en'), { label: 'Diameter', value: '178\u00a0mm' });
+  t.same(describeAttribute('Al2O3.pct', 98.6, 'zh'), { label: '氧化铝含量 (Al₂O₃)', value: '98.6\u00a0%' });
   t.same(describeAttribute('airPermeability', 'EN 12207 class 4', 'en'), { label: 'Air tightness', value: 'EN 12207 class 4' });
   t.same(describeAttribute('uwValue', 'about 1.5', 'en'), { label: 'Thermal transmittance (Uw)', value: 'about 1.5' }, 'a unit only after a number');
-  t.same(describeAttribute('uwValue', 1.23456, 'en').value, '1.23456 W/(m²·K)', 'a specification is not rounded');
+  t.same(describeAttribute('uwValue', 1.23456, 'en').value, '1.23456\u00a0W/(m²·K)', 'a specification is not rounded');
 });
 
 t.test('every attribute of the demo chain has a label in both languages', async (t) => {
@@ -38,9 +38,9 @@ t.test('every attribute of the demo chain has a label in both languages', async 
 
 t.test('unknown attributes: camelCase split into words, unit suffixes recognised, value kept', async (t) => {
   const cases: Array<[string, unknown, string, string]> = [
-    ['maxLoadKg', 120, 'Max load', '120 kg'],
-    ['glassThicknessMm', 6, 'Glass thickness', '6 mm'],
-    ['recycledContentPct', 35, 'Recycled content', '35 %'],
+    ['maxLoadKg', 120, 'Max load', '120\u00a0kg'],
+    ['glassThicknessMm', 6, 'Glass thickness', '6\u00a0mm'],
+    ['recycledContentPct', 35, 'Recycled content', '35\u00a0%'],
     ['windLoadClass', 'C3', 'Wind load class', 'C3'],
     ['fire_rating', 'EI30', 'Fire rating', 'EI30'],
     ['CEMarking', true, 'CE marking', 'yes'],
