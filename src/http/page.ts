@@ -4,10 +4,11 @@
  * framework, nothing inline, nothing from another origin (the page's Content-Security-Policy says
  * so too).
  *
- * Order, for a phone screen: recall and failed-inspection warnings first, then the product and
- * its producer, the verification badge, the provenance tree (product → parts → materials, with
- * makers, inspections and certificates), the carbon footprint with electricity and water, and the
- * journey (shipped, in transit, received, delivered).
+ * Order, for a phone screen: recall and failed-inspection warnings first, then the product, its
+ * status in words (recalled, failed inspection, OK) and its producer, the badge that says whether
+ * the records are genuine (a separate question), the provenance tree (product → parts →
+ * materials, with makers, inspections and certificates), the carbon footprint with electricity and
+ * water, and the journey (shipped, in transit, received, delivered).
  *
  * Every fact carries the seq of the signed entry that proves it (`data-seq`, linking to
  * `/v1/entries/:seq`); the page lists those seqs in its config, and the badge script checks that
@@ -17,10 +18,10 @@
  *
  * All text from the ledger (names, notes, codes) is participant-supplied and escaped.
  */
-import { describeAttribute } from './attributes.js';
 import { digitalLinkUri, parseCode, type ObjectCode } from '../core/codes.js';
 import type { Ledger } from '../ledger.js';
 import type { PageConfig } from '../web/verify.js';
+import { describeAttribute } from './attributes.js';
 import { LANGUAGES, TEXTS, type Lang, type PageTexts } from './page-i18n.js';
 import { PAGE_CSS_PATH } from './page-style.js';
 
@@ -390,8 +391,9 @@ function journey(ctx: Ctx, down: Downstream): string {
 
 /**
  * Everything from this origin (the stylesheet, the badge script, its worker, the evidence fetch),
- * nothing inline: no 'unsafe-inline' for scripts or styles. In a meta element, so it holds wherever the page is served; routes that can also send it
- * as a header add `frame-ancestors 'none'`, which a meta element cannot carry.
+ * nothing inline: no 'unsafe-inline' for scripts or styles. In a meta element, so it holds
+ * wherever the page is served; security.ts sends it as a header on every route, with
+ * `frame-ancestors 'none'`, which a meta element cannot carry.
  */
 export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
 
