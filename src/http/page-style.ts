@@ -17,6 +17,7 @@ h1{font-size:1.35rem;margin:.1rem 0 .5rem}h2{font-size:1.1rem;margin:0 0 .4rem}
 .warn h2{margin:0 0 .3rem;font-size:1.15rem}
 .why{font-size:.9rem}
 dl.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:.3rem 0}dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}
+dl.spec dd{overflow-wrap:break-word}
 .code{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}
 .badge{border-left:.5rem solid #8c959f}.badge-title{font-weight:700;margin:.2rem 0}.badge-detail{font-size:.85rem;color:#57606a;overflow-wrap:anywhere}
 .badge[data-state=ok]{border-color:#1a7f37;background:#e9f7ee}.badge[data-state=ok] .badge-title{color:#1a7f37}.badge[data-state=ok][data-product=ok] .badge-title::before{content:"✓ "}

@@ -211,7 +211,7 @@ function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: st
   const spec =
     attrs.length === 0
       ? ''
-      : `<details><summary>${escapeHtml(ctx.t.product.details)}</summary><dl class="kv">${attrs
+      : `<details><summary>${escapeHtml(ctx.t.product.details)}</summary><dl class="kv spec">${attrs
           .map(([k, v]) => describeAttribute(k, v, ctx.lang))
           .map((a) => `<dt>${escapeHtml(a.label)}</dt><dd>${escapeHtml(a.value)}</dd>`)
           .join('')}</dl></details>`;

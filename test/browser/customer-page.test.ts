@@ -140,6 +140,12 @@ if (!existsSync(CHROMIUM)) {
     const spec = await page.$$eval('section.product details dl.kv > *', (els) => els.map((e) => e.textContent));
     t.match(spec.join(' | '), /Thermal transmittance \(Uw\) \| 1\.5\u00a0W\/\(m²·K\)/);
     t.notMatch(spec.join(' | '), /uwValue/);
+    const uwLines = await page.$$eval('section.product dl.spec dd', (dds) => {
+      const range = document.createRange();
+      range.selectNodeContents(dds.find((d) => d.textContent?.includes('W/(m²·K)'))!);
+      return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+    });
+    t.equal(uwLines, 1, '"1.5 W/(m²·K)" stays on one line on a phone');
     await page.screenshot({ path: join(OUT, 'green-frame-en.png'), fullPage: true });
     await page.locator('section.product').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUT, 'green-frame-en-status.png') });
