@@ -6,6 +6,7 @@ import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
+import { DOCS_CSP, registerSecurity } from './security.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
@@ -37,7 +38,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
-  await registerOpenApi(app);
+  await registerSecurity(app);
+  await registerOpenApi(app, { docsCsp: DOCS_CSP });
   // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
   // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
   // what was signed.

@@ -98,7 +98,7 @@ const TAGS = [
  * answers are built by the domain, which is the source of truth, so they go out as JSON.stringify
  * makes them, as they did before the routes had response schemas.
  */
-export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, options: { docsCsp?: string } = {}): Promise<void> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.addSchema(PROBLEM_SCHEMA);
   app.addSchema(component('entry.schema.json', 'Entry', 'A signed entry: {payload, signature:{kid, sig}} (schemas/entry.schema.json)'));
@@ -125,5 +125,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       return { ...openapiObject, paths: { ...openapiObject.paths, ...resolverPaths() } } as typeof openapiObject;
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', ...(options.docsCsp === undefined ? {} : { staticCSP: options.docsCsp }) });
 }

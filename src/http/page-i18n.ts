@@ -24,6 +24,16 @@ export interface PageTexts {
     readonly failedInspection: string;
     readonly thisProduct: string;
     readonly upstream: string;
+    /** The warning's headline when a recall applies (to the product or to what went into it). */
+    readonly recallHeadline: string;
+    /** The headline when only an inspection failed. */
+    readonly failedHeadline: string;
+  };
+  /** The product's status, shown under its name: separate from whether the records are genuine. */
+  readonly status: {
+    readonly ok: string;
+    readonly recalled: string;
+    readonly failed: string;
   };
   readonly product: {
     readonly producer: string;
@@ -40,7 +50,11 @@ export interface PageTexts {
   /** What the badge script shows (BadgeTexts), plus what the server renders around it. */
   readonly badge: BadgeTexts & {
     readonly heading: string;
+    /** okDetail on a recalled or failed product: genuine records do not make the product OK. */
+    readonly okDetailFlagged: string;
     readonly noscript: string;
+    readonly retry: string;
+    readonly tech: string;
     readonly how: string;
   };
   readonly provenance: {
@@ -116,6 +130,13 @@ const en: PageTexts = {
     failedInspection: 'Failed inspection',
     thisProduct: 'This product',
     upstream: '{product}, lot {lot}, which went into this product',
+    recallHeadline: 'Recall: this product is affected',
+    failedHeadline: 'This product failed a quality inspection',
+  },
+  status: {
+    ok: '✓ No recall or failed inspection on record',
+    recalled: '✗ Recalled',
+    failed: '✗ Failed inspection',
   },
   product: {
     producer: 'Made by',
@@ -130,13 +151,18 @@ const en: PageTexts = {
     resolvedFrom: 'You scanned {code}; it is shown as part of its lot.',
   },
   badge: {
-    heading: 'Verification',
+    heading: 'Are these records genuine?',
     fetching: 'Checking the signed records…',
-    progress: 'Checked {done} of {total} entries',
-    ok: 'Verified: {n} entries, checkpoint size {size} signed by {origin}',
-    okDetail: 'Every signature, inclusion proof and the checkpoint signature were checked in this browser against the ledger key pinned in this page.',
-    fail: 'Verification failed: entry seq {seq} (check: {check})',
-    failNoSeq: 'Verification failed (check: {check})',
+    progress: 'Checked {done} of {total} records',
+    ok: 'The records are genuine',
+    okDetail: 'All {n} signed records behind this page were checked on your device: none has been altered since it was recorded.',
+    okDetailFlagged: 'All {n} signed records behind this page were checked on your device: none has been altered, so the warning above is genuine too. Genuine records do not make this product OK.',
+    okTech: '{n} entries verified against checkpoint size {size} signed by {origin}: every signature, inclusion proof and the checkpoint signature, with the ledger key pinned in this page.',
+    fail: 'The records failed the check',
+    failDetail: 'Record #{seq} has been altered or cannot be proven (check: {check}). Do not rely on this page.',
+    failNoSeqDetail: 'The ledger’s proof does not hold (check: {check}). Do not rely on this page.',
+    unavailable: 'Could not check the records right now',
+    unavailableDetail: 'The ledger could not be reached, so nothing was checked. This is not a sign of tampering: try again when you are online.',
     checks: {
       evidence: 'evidence',
       checkpoint: 'checkpoint',
@@ -147,6 +173,8 @@ const en: PageTexts = {
       missing: 'missing entry',
     },
     noscript: 'The check runs in your browser and needs JavaScript.',
+    retry: 'Try again',
+    tech: 'Technical details',
     how: 'Ledger key pinned in this page:',
   },
   provenance: {
@@ -229,6 +257,13 @@ const zh: PageTexts = {
     failedInspection: '检验不合格',
     thisProduct: '本产品',
     upstream: '{product}（批次 {lot}），已用于本产品',
+    recallHeadline: '召回：本产品受影响',
+    failedHeadline: '本产品未通过质量检验',
+  },
+  status: {
+    ok: '✓ 无召回或检验不合格记录',
+    recalled: '✗ 已召回',
+    failed: '✗ 检验不合格',
   },
   product: {
     producer: '生产商',
@@ -243,13 +278,18 @@ const zh: PageTexts = {
     resolvedFrom: '您扫描的是 {code}，此处按其所属批次显示。',
   },
   badge: {
-    heading: '验证',
+    heading: '这些记录是否真实？',
     fetching: '正在核验签名记录…',
     progress: '已核验 {done}/{total} 条记录',
-    ok: '已验证：{n} 条记录，检查点大小 {size}，由 {origin} 签名',
-    okDetail: '所有签名、包含证明和检查点签名均已在本浏览器中依据本页固定的账本密钥完成核验。',
-    fail: '验证失败：记录 seq {seq}（检查项：{check}）',
-    failNoSeq: '验证失败（检查项：{check}）',
+    ok: '记录真实，未被篡改',
+    okDetail: '本页依据的 {n} 条签名记录已在您的设备上逐条核验：记录后均未被篡改。',
+    okDetailFlagged: '本页依据的 {n} 条签名记录已在您的设备上逐条核验：均未被篡改，因此上方的警告也是真实的。记录真实并不代表产品合格。',
+    okTech: '已依据本页固定的账本密钥核验 {n} 条记录（检查点大小 {size}，由 {origin} 签名）：所有签名、包含证明和检查点签名。',
+    fail: '记录未通过核验',
+    failDetail: '记录 #{seq} 已被篡改或无法证明（检查项：{check}）。请勿信赖本页信息。',
+    failNoSeqDetail: '账本证明不成立（检查项：{check}）。请勿信赖本页信息。',
+    unavailable: '暂时无法核验记录',
+    unavailableDetail: '无法连接账本，尚未进行任何核验。这并不表示记录被篡改：请联网后重试。',
     checks: {
       evidence: '证据',
       checkpoint: '检查点',
@@ -260,6 +300,8 @@ const zh: PageTexts = {
       missing: '缺少记录',
     },
     noscript: '验证在您的浏览器中运行，需要启用 JavaScript。',
+    retry: '重试',
+    tech: '技术细节',
     how: '本页固定的账本密钥：',
   },
   provenance: {

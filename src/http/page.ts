@@ -1,12 +1,14 @@
 /**
  * The customer page: what a phone shows after scanning a product's QR code. Server-rendered HTML
- * with inline CSS and one small script (`/assets/verify.js`, the badge), no framework, nothing
- * from another origin (the page's Content-Security-Policy says so too).
+ * with one stylesheet (page-style.ts) and one small script (`/assets/verify.js`, the badge), no
+ * framework, nothing inline, nothing from another origin (the page's Content-Security-Policy says
+ * so too).
  *
- * Order, for a phone screen: recall and failed-inspection warnings first, then the product and
- * its producer, the verification badge, the provenance tree (product → parts → materials, with
- * makers, inspections and certificates), the carbon footprint with electricity and water, and the
- * journey (shipped, in transit, received, delivered).
+ * Order, for a phone screen: recall and failed-inspection warnings first, then the product, its
+ * status in words (recalled, failed inspection, OK) and its producer, the badge that says whether
+ * the records are genuine (a separate question), the provenance tree (product → parts →
+ * materials, with makers, inspections and certificates), the carbon footprint with electricity and
+ * water, and the journey (shipped, in transit, received, delivered).
  *
  * Every fact carries the seq of the signed entry that proves it (`data-seq`, linking to
  * `/v1/entries/:seq`); the page lists those seqs in its config, and the badge script checks that
@@ -19,7 +21,9 @@
 import { digitalLinkUri, parseCode, type ObjectCode } from '../core/codes.js';
 import type { Ledger } from '../ledger.js';
 import type { PageConfig } from '../web/verify.js';
+import { describeAttribute } from './attributes.js';
 import { LANGUAGES, TEXTS, type Lang, type PageTexts } from './page-i18n.js';
+import { PAGE_CSS_PATH } from './page-style.js';
 
 export { LANGUAGES, type Lang } from './page-i18n.js';
 
@@ -162,7 +166,22 @@ function warnings(ctx: Ctx, up: Upstream, byCode: ReadonlyMap<string, UpNode>): 
         : fill(ctx.t.warnings.upstream, { product: escapeHtml(node?.product.name ?? code), lot: escapeHtml(idValue(code)) });
     return `<li><strong>${escapeHtml(kind)}</strong>: ${where}${seqLink(ctx, f['seq'] as number)}<br><span class="why">${escapeHtml(f['detail'] ?? '')}</span></li>`;
   });
-  return `<section class="warn" role="alert" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><ul>${items.join('')}</ul></section>`;
+  const headline = up.flags.some((f) => f['kind'] === 'recall') ? ctx.t.warnings.recallHeadline : ctx.t.warnings.failedHeadline;
+  return `<section class="warn" role="alert" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><h2>${escapeHtml(headline)}</h2><ul>${items.join('')}</ul></section>`;
+}
+
+/** Whether anything recorded makes the product not OK: a recall or a failed inspection, here or upstream. */
+type ProductStatus = 'ok' | 'recalled' | 'failed';
+
+function statusOf(up: Upstream): ProductStatus {
+  if (up.flags.some((f) => f['kind'] === 'recall')) return 'recalled';
+  return up.flags.length > 0 ? 'failed' : 'ok';
+}
+
+/** The product's status, in words, under its name; the warning above says why. */
+function productStatus(ctx: Ctx, up: Upstream): string {
+  const status = statusOf(up);
+  return `<p class="status ${status === 'ok' ? 'ok' : 'bad'}" data-product-status="${status}">${escapeHtml(ctx.t.status[status])}</p>`;
 }
 
 function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: string | undefined): string {
@@ -192,25 +211,35 @@ function productCard(ctx: Ctx, up: Upstream, publicUrl: string, resolvedFrom: st
   const spec =
     attrs.length === 0
       ? ''
-      : `<details><summary>${escapeHtml(ctx.t.product.details)}</summary><dl class="kv">${attrs
-          .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`)
+      : `<details><summary>${escapeHtml(ctx.t.product.details)}</summary><dl class="kv spec">${attrs
+          .map(([k, v]) => describeAttribute(k, v, ctx.lang))
+          .map((a) => `<dt>${escapeHtml(a.label)}</dt><dd>${escapeHtml(a.value)}</dd>`)
           .join('')}</dl></details>`;
   const note = resolvedFrom === undefined ? '' : `<p class="note">${escapeHtml(fill(ctx.t.product.resolvedFrom, { code: resolvedFrom }))}</p>`;
   return `<section class="card product">
 <p class="level">${escapeHtml(ctx.t.levels[o.level] ?? o.level)}</p>
 <h1>${escapeHtml(o.product.name)}</h1>
+${productStatus(ctx, up)}
 ${note}<dl class="kv">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${v}</dd>`).join('')}</dl>${spec}
 </section>`;
 }
 
-function badge(ctx: Ctx, ledgerKey: string): string {
-  return `<section id="badge" class="card badge" data-state="pending" aria-live="polite">
-<h2>${escapeHtml(ctx.t.badge.heading)}</h2>
-<p class="badge-title" data-badge-title>${escapeHtml(ctx.t.badge.fetching)}</p>
-<progress max="1" value="0"></progress>
+/**
+ * Whether the records are genuine, checked by the badge script: a separate question from whether
+ * the product is OK. On a recalled or failed product, verified records are shown without the
+ * green tick (page-style.ts, `data-product=flagged`) and say that the warning is genuine.
+ * The checkpoint and key, which a consumer need not read, are one tap away.
+ */
+function badge(ctx: Ctx, ledgerKey: string, status: ProductStatus): string {
+  const b = ctx.t.badge;
+  return `<section id="badge" class="card badge" data-state="pending" data-product="${status === 'ok' ? 'ok' : 'flagged'}" aria-live="polite">
+<h2>${escapeHtml(b.heading)}</h2>
+<p class="badge-title" data-badge-title>${escapeHtml(b.fetching)}</p>
+<progress max="1"></progress>
 <p class="badge-detail" data-badge-detail></p>
-<noscript><p>${escapeHtml(ctx.t.badge.noscript)}</p></noscript>
-<details><summary>${escapeHtml(ctx.t.badge.how)}</summary><p class="code">${escapeHtml(ledgerKey)}</p></details>
+<button type="button" class="retry" data-badge-retry hidden>${escapeHtml(b.retry)}</button>
+<noscript><p>${escapeHtml(b.noscript)}</p></noscript>
+<details class="tech"><summary>${escapeHtml(b.tech)}</summary><p data-badge-tech></p><p>${escapeHtml(b.how)} <span class="code">${escapeHtml(ledgerKey)}</span></p></details>
 </section>`;
 }
 
@@ -361,44 +390,12 @@ function journey(ctx: Ctx, down: Downstream): string {
 // Document
 
 /**
- * Everything from this origin (the badge script, its worker, the evidence fetch); inline style
- * only. In a meta element, so it holds wherever the page is served; routes that can also send it
- * as a header add `frame-ancestors 'none'`, which a meta element cannot carry.
+ * Everything from this origin (the stylesheet, the badge script, its worker, the evidence fetch),
+ * nothing inline: no 'unsafe-inline' for scripts or styles. In a meta element, so it holds
+ * wherever the page is served; security.ts sends it as a header on every route, with
+ * `frame-ancestors 'none'`, which a meta element cannot carry.
  */
-export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
-
-const CSS = `*{box-sizing:border-box}
-body{margin:0;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1b1f23;background:#f2f4f5}
-header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1rem;background:#17324d;color:#fff}
-header a{color:#fff;margin-left:.6rem}header a[aria-current]{font-weight:700;text-decoration:none}
-main{max-width:40rem;margin:0 auto;padding:.5rem .6rem 2rem}
-.card,.warn{background:#fff;border-radius:.6rem;padding:.8rem 1rem;margin:.6rem 0;box-shadow:0 1px 2px #0002}
-h1{font-size:1.35rem;margin:.1rem 0 .5rem}h2{font-size:1.1rem;margin:0 0 .4rem}
-.level,.intro,.meta,small,.note{color:#57606a;font-size:.9rem;margin:.2rem 0}
-.warn{background:#b3261e;color:#fff}.warn ul{margin:0;padding-left:1.1rem}.warn li{margin:.3rem 0}.warn a,.warn a.seq{color:#fff}
-.why{font-size:.9rem}
-dl.kv{display:grid;grid-template-columns:auto 1fr;gap:.2rem .8rem;margin:.3rem 0}dt{color:#57606a}dd{margin:0;overflow-wrap:anywhere}
-.code{font-family:ui-monospace,monospace;font-size:.8rem;overflow-wrap:anywhere}
-.badge{border-left:.5rem solid #8c959f}.badge-title{font-weight:700;margin:.2rem 0}.badge-detail{font-size:.85rem;color:#57606a;overflow-wrap:anywhere}
-.badge[data-state=ok]{border-color:#1a7f37;background:#e9f7ee}.badge[data-state=ok] .badge-title{color:#1a7f37}.badge[data-state=ok] .badge-title::before{content:"✓ "}
-.badge[data-state=fail]{border-color:#b3261e;background:#fdecea}.badge[data-state=fail] .badge-title{color:#b3261e}.badge[data-state=fail] .badge-title::before{content:"✗ "}
-progress{width:100%}
-ul.tree{list-style:none;margin:0;padding-left:.8rem;border-left:2px solid #d0d7de}ul.tree.root{padding-left:0;border:0}
-.node{margin:.5rem 0}.node-head{margin:0}.from{margin:.4rem 0 0;font-size:.85rem;color:#57606a}
-.flagged>.node-head b{color:#b3261e}
-.lvl{display:inline-block;font-size:.75rem;padding:0 .35rem;border-radius:.3rem;background:#ddf4ff;color:#0550ae}
-.lvl-material{background:#fff8c5;color:#7d4e00}.lvl-finished{background:#dafbe1;color:#116329}
-.proc{font-size:.9rem;margin:.2rem 0}
-ul.facts{list-style:none;padding:0;margin:.2rem 0;font-size:.9rem}
-.insp .res{font-weight:700}.pass .res{color:#1a7f37}.fail .res{color:#b3261e}
-ul.ms{margin:.2rem 0;padding-left:1rem}.lim{color:#57606a}
-.tiles{display:grid;grid-template-columns:repeat(3,1fr);gap:.5rem}
-.tile{background:#f6f8fa;border-radius:.5rem;padding:.5rem;text-align:center}.tile b{font-size:1.3rem}.tile small{display:block}
-ol.timeline{list-style:none;margin:0;padding:0 0 0 .8rem;border-left:2px solid #d0d7de}
-ol.timeline li{margin:.2rem 0 .7rem;position:relative}ol.timeline li::before{content:"";position:absolute;left:-1.15rem;top:.35rem;width:.6rem;height:.6rem;border-radius:50%;background:#17324d}
-ol.timeline time{font-size:.85rem;color:#57606a}ol.timeline p{margin:0}
-a.seq{font-size:.8rem;color:#57606a}a.seq.v-ok::after{content:" ✓";color:#1a7f37}a.seq.v-bad{color:#b3261e;font-weight:700}a.seq.v-bad::after{content:" ✗"}.warn a.seq.v-ok::after{color:inherit}
-footer{font-size:.85rem;color:#57606a;padding:0 .4rem}`;
+export const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; object-src 'none'";
 
 function languageSwitch(lang: Lang): string {
   return `<nav aria-label="Language / 语言">${LANGUAGES.map((l) =>
@@ -417,7 +414,7 @@ function documentHtml(lang: Lang, title: string, body: string, head = ''): strin
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>
-<style>${CSS}</style>${head}
+<link rel="stylesheet" href="${PAGE_CSS_PATH}">${head}
 </head>
 <body>
 <header><span>${escapeHtml(t.brand)}</span>${languageSwitch(lang)}</header>
@@ -457,7 +454,7 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
   const sections = [
     warnings(ctx, up, byCode),
     productCard(ctx, up, o.publicUrl.replace(/\/+$/, ''), o.resolvedFrom),
-    badge(ctx, o.ledger.verifierKey),
+    badge(ctx, o.ledger.verifierKey, statusOf(up)),
     provenance(ctx, up, byCode),
     footprint(ctx, up),
     journey(ctx, down),
@@ -473,7 +470,19 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
     ledgerKey: o.ledger.verifierKey,
     evidence,
     cited: [...ctx.cited].sort((a, b) => a - b),
-    t: { fetching: t.badge.fetching, progress: t.badge.progress, ok: t.badge.ok, okDetail: t.badge.okDetail, fail: t.badge.fail, failNoSeq: t.badge.failNoSeq, checks: t.badge.checks },
+    t: {
+      fetching: t.badge.fetching,
+      progress: t.badge.progress,
+      ok: t.badge.ok,
+      okDetail: statusOf(up) === 'ok' ? t.badge.okDetail : t.badge.okDetailFlagged,
+      okTech: t.badge.okTech,
+      fail: t.badge.fail,
+      failDetail: t.badge.failDetail,
+      failNoSeqDetail: t.badge.failNoSeqDetail,
+      unavailable: t.badge.unavailable,
+      unavailableDetail: t.badge.unavailableDetail,
+      checks: t.badge.checks,
+    },
   };
   const head = `
 <script type="application/json" id="verify-config">${scriptJson(config)}</script>

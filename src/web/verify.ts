@@ -21,7 +21,8 @@
  *
  * The page runs the check in a module worker started from this same script (falling back to the
  * page's own thread where module workers are missing), and exposes the outcome on the badge for
- * tests and benchmarks: `data-state` (pending, ok, fail), `data-verify-ms` (checking the evidence,
+ * tests and benchmarks: `data-state` (pending; ok; fail: a check failed; unavailable: the
+ * evidence could not be fetched, so nothing was checked, and a retry button shows), `data-verify-ms` (checking the evidence,
  * after it arrived), `data-fetch-ms`, `data-total-ms` (script start to verdict), `data-entries`,
  * `data-failed-seq`, `data-failed-check`, `data-runner` (worker or page).
  *
@@ -225,10 +226,17 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
 export interface BadgeTexts {
   readonly fetching: string;
   readonly progress: string;
+  /** The records verified: the headline, what it means ({n}), the technical summary ({n}, {size}, {origin}). */
   readonly ok: string;
   readonly okDetail: string;
+  readonly okTech: string;
+  /** A check failed: the headline, what it means ({seq}, {check}; without a seq). */
   readonly fail: string;
-  readonly failNoSeq: string;
+  readonly failDetail: string;
+  readonly failNoSeqDetail: string;
+  /** The evidence could not be fetched: nothing was checked. */
+  readonly unavailable: string;
+  readonly unavailableDetail: string;
   readonly checks: Readonly<Record<VerifyCheck, string>>;
 }
 
@@ -241,13 +249,21 @@ export interface PageConfig {
   readonly t: BadgeTexts;
 }
 
-interface Outcome {
-  readonly result: VerifyResult;
-  /** Fetching the evidence, ms. */
-  readonly fetchMs: number;
-  /** Checking it (parse, checkpoint, hashes, proofs, registry, signatures), ms. */
-  readonly verifyMs: number;
-}
+/**
+ * The evidence was fetched and checked (`result` says how that went), or it could not be fetched
+ * at all: a network error or an error status. The second is no evidence of tampering, since
+ * nothing was checked; it is never shown as a verified page either.
+ */
+type Outcome =
+  | {
+      readonly verdict: 'checked';
+      readonly result: VerifyResult;
+      /** Fetching the evidence, ms. */
+      readonly fetchMs: number;
+      /** Checking it (parse, checkpoint, hashes, proofs, registry, signatures), ms. */
+      readonly verifyMs: number;
+    }
+  | { readonly verdict: 'unavailable'; readonly detail: string; readonly fetchMs: number };
 
 type WorkerMessage = { readonly kind: 'progress'; readonly done: number; readonly total: number } | ({ readonly kind: 'done' } & Outcome);
 
@@ -269,11 +285,11 @@ async function fetchAndVerify(config: PageConfig, onProgress: Progress): Promise
       throw new Error(`HTTP ${res.status}: ${why}`);
     }
   } catch (e) {
-    return { result: { ok: false, check: 'evidence', seq: undefined, detail: `cannot fetch the evidence: ${messageOf(e)}`, seqs: [] }, fetchMs: performance.now() - started, verifyMs: 0 };
+    return { verdict: 'unavailable', detail: `cannot fetch the evidence: ${messageOf(e)}`, fetchMs: performance.now() - started };
   }
   const fetched = performance.now();
   const result = await verifyEvidence(text, { pinnedKey: config.ledgerKey, cited: config.cited, code: config.code, onProgress });
-  return { result, fetchMs: fetched - started, verifyMs: performance.now() - fetched };
+  return { verdict: 'checked', result, fetchMs: fetched - started, verifyMs: performance.now() - fetched };
 }
 
 /** Runs {@link fetchAndVerify} in a module worker started from this very script. */
@@ -313,16 +329,65 @@ function serveWorker(scope: { onmessage: ((e: MessageEvent<PageConfig>) => void)
 const fill = (template: string, values: Record<string, string | number>): string =>
   template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 
-async function runBadge(config: PageConfig, badge: HTMLElement): Promise<void> {
-  const title = badge.querySelector<HTMLElement>('[data-badge-title]');
-  const detail = badge.querySelector<HTMLElement>('[data-badge-detail]');
-  const bar = badge.querySelector<HTMLProgressElement>('progress');
-  const say = (main: string, sub = '') => {
-    if (title) title.textContent = main;
-    if (detail) detail.textContent = sub;
+/** The badge's parts, rendered by page.ts: title, detail, progress bar, retry button, technical line. */
+interface BadgeParts {
+  readonly badge: HTMLElement;
+  readonly title: HTMLElement | null;
+  readonly detail: HTMLElement | null;
+  readonly bar: HTMLProgressElement | null;
+  readonly retry: HTMLButtonElement | null;
+  readonly tech: HTMLElement | null;
+}
+
+function badgeParts(badge: HTMLElement): BadgeParts {
+  return {
+    badge,
+    title: badge.querySelector<HTMLElement>('[data-badge-title]'),
+    detail: badge.querySelector<HTMLElement>('[data-badge-detail]'),
+    bar: badge.querySelector<HTMLProgressElement>('progress'),
+    retry: badge.querySelector<HTMLButtonElement>('button[data-badge-retry]'),
+    tech: badge.querySelector<HTMLElement>('[data-badge-tech]'),
+  };
+}
+
+/** Verify with a worker, or on the page's thread where module workers are missing. */
+async function runCheck(config: PageConfig, parts: BadgeParts, showProgress: Progress): Promise<Outcome> {
+  try {
+    const outcome = await inWorker(config, showProgress);
+    parts.badge.dataset['runner'] = 'worker';
+    return outcome;
+  } catch {
+    // No module workers here: verify on the page's thread, yielding about every 50 ms so the
+    // progress bar moves and the page scrolls.
+    let lastPaint = performance.now();
+    const outcome = await fetchAndVerify(config, (done, total) => {
+      const now = performance.now();
+      if (now - lastPaint < 50 && done < total) return undefined;
+      lastPaint = now;
+      void showProgress(done, total);
+      return new Promise<void>((resolve) => setTimeout(resolve, 0));
+    });
+    parts.badge.dataset['runner'] = 'page';
+    return outcome;
+  }
+}
+
+async function runBadge(config: PageConfig, parts: BadgeParts): Promise<void> {
+  const { badge, bar, retry, tech } = parts;
+  const say = (main: string, sub = '', technical = '') => {
+    if (parts.title) parts.title.textContent = main;
+    if (parts.detail) parts.detail.textContent = sub;
+    if (tech) tech.textContent = technical;
   };
   const t = config.t;
   const started = performance.now();
+  for (const key of ['entries', 'failedSeq', 'failedCheck', 'verifyMs', 'fetchMs', 'totalMs']) delete badge.dataset[key];
+  badge.dataset['state'] = 'pending';
+  if (retry) retry.hidden = true;
+  if (bar) {
+    bar.hidden = false;
+    bar.removeAttribute('value');
+  }
   say(t.fetching);
   const showProgress = (done: number, total: number) => {
     if (bar) {
@@ -331,34 +396,26 @@ async function runBadge(config: PageConfig, badge: HTMLElement): Promise<void> {
     }
     say(fill(t.progress, { done, total }));
   };
-  let outcome: Outcome;
-  try {
-    outcome = await inWorker(config, showProgress);
-    badge.dataset['runner'] = 'worker';
-  } catch {
-    // No module workers here: verify on the page's thread, yielding about every 50 ms so the
-    // progress bar moves and the page scrolls.
-    let lastPaint = performance.now();
-    outcome = await fetchAndVerify(config, (done, total) => {
-      const now = performance.now();
-      if (now - lastPaint < 50 && done < total) return undefined;
-      lastPaint = now;
-      showProgress(done, total);
-      return new Promise<void>((resolve) => setTimeout(resolve, 0));
-    });
-    badge.dataset['runner'] = 'page';
+  const outcome = await runCheck(config, parts, showProgress);
+  badge.dataset['fetchMs'] = outcome.fetchMs.toFixed(1);
+  badge.dataset['totalMs'] = (performance.now() - started).toFixed(1);
+  if (bar) bar.hidden = true;
+  if (outcome.verdict === 'unavailable') {
+    // Nothing was checked: say so, neutrally, and offer to try again.
+    say(t.unavailable, t.unavailableDetail, outcome.detail);
+    badge.dataset['state'] = 'unavailable';
+    if (retry) retry.hidden = false;
+    return;
   }
   const { result } = outcome;
-  badge.dataset['fetchMs'] = outcome.fetchMs.toFixed(1);
   badge.dataset['verifyMs'] = outcome.verifyMs.toFixed(1);
-  badge.dataset['totalMs'] = (performance.now() - started).toFixed(1);
-  bar?.remove();
   if (result.ok) {
-    say(fill(t.ok, { n: result.entries, size: result.size, origin: result.origin }), t.okDetail);
+    const values = { n: result.entries, size: result.size, origin: result.origin };
+    say(t.ok, fill(t.okDetail, values), fill(t.okTech, values));
     badge.dataset['entries'] = String(result.entries);
   } else {
     const check = t.checks[result.check] ?? result.check;
-    say(result.seq === undefined ? fill(t.failNoSeq, { check }) : fill(t.fail, { seq: result.seq, check }), result.detail);
+    say(t.fail, result.seq === undefined ? fill(t.failNoSeqDetail, { check }) : fill(t.failDetail, { seq: result.seq, check }), result.detail);
     badge.dataset['failedCheck'] = result.check;
     if (result.seq !== undefined) badge.dataset['failedSeq'] = String(result.seq);
   }
@@ -366,10 +423,18 @@ async function runBadge(config: PageConfig, badge: HTMLElement): Promise<void> {
   const ok = new Set(result.seqs);
   document.querySelectorAll<HTMLElement>('[data-seq]').forEach((el) => {
     const seq = Number(el.dataset['seq']);
+    el.classList.remove('v-ok', 'v-bad');
     if (!result.ok && seq === result.seq) el.classList.add('v-bad');
     else if (result.ok && ok.has(seq)) el.classList.add('v-ok');
   });
   badge.dataset['state'] = result.ok ? 'ok' : 'fail';
+}
+
+/** Runs the badge, and again each time its retry button is pressed (it shows only when the evidence could not be fetched). */
+function startBadge(config: PageConfig, badge: HTMLElement): void {
+  const parts = badgeParts(badge);
+  parts.retry?.addEventListener('click', () => void runBadge(config, parts));
+  void runBadge(config, parts);
 }
 
 // Side effects only in a page that has a badge, or in the worker the page starts; nothing when
@@ -377,7 +442,7 @@ async function runBadge(config: PageConfig, badge: HTMLElement): Promise<void> {
 if (typeof document !== 'undefined') {
   const configEl = document.getElementById('verify-config');
   const badge = document.getElementById('badge');
-  if (configEl !== null && badge !== null) void runBadge(JSON.parse(configEl.textContent ?? '{}') as PageConfig, badge);
+  if (configEl !== null && badge !== null) startBadge(JSON.parse(configEl.textContent ?? '{}') as PageConfig, badge);
 } else if ('WorkerGlobalScope' in globalThis) {
   serveWorker(globalThis as unknown as Parameters<typeof serveWorker>[0]);
 }

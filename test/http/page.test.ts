@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { buildApp } from '../../src/http/app.js';
 import { formatNumber, pickLanguage } from '../../src/http/page.js';
 import { verifyEvidence, type PageConfig } from '../../src/web/verify.js';
@@ -132,7 +132,7 @@ t.test('English and Chinese, by Accept-Language and ?lang=', async (t) => {
   const zh = (await get(url, { 'accept-language': 'zh-CN,zh;q=0.9,en;q=0.5' })).body;
   t.match(zh, /<html lang="zh-Hans">/);
   for (const s of ['来源', '碳足迹', '物流轨迹', '生产商', '正在核验签名记录', '已发货', '合格']) t.ok(text(zh).includes(s), `zh: ${s}`);
-  t.match(configOf(zh).t.ok, /^已验证：\{n\} 条记录/, 'the badge speaks Chinese too');
+  t.equal(configOf(zh).t.ok, '记录真实，未被篡改', 'the badge speaks Chinese too');
   t.match(zh, /<a href="\?lang=en" lang="en" hreflang="en">English<\/a>/, 'a switch to English');
   t.match(zh, /<a href="\?lang=zh" aria-current="true" lang="zh-Hans">中文<\/a>/);
   const forcedEn = (await get(`${url}?lang=en`, { 'accept-language': 'zh-CN' })).body;
@@ -149,16 +149,27 @@ t.test('page, script and evidence fit in 150 KB', async (t) => {
   const { get } = await demo(t);
   const page = await get(`/v1/objects/${enc(GREEN)}/page`);
   const script = await get('/assets/verify.js', { 'accept-encoding': 'identity' });
-  const gz = await get('/assets/verify.js', { 'accept-encoding': 'gzip, deflate, br' });
+  const gz = await get('/assets/verify.js', { 'accept-encoding': 'gzip, deflate' });
+  const br = await get('/assets/verify.js', { 'accept-encoding': 'gzip, deflate, br' });
   const evidence = await get(configOf(page.body).evidence);
   t.equal(script.statusCode, 200);
   t.equal(script.headers['content-type'], 'text/javascript; charset=utf-8');
   t.equal(gz.headers['content-encoding'], 'gzip');
   t.equal(gunzipSync(gz.rawPayload).toString(), script.body, 'gzip is the same script');
-  const sizes = { page: page.rawPayload.length, script: script.rawPayload.length, scriptGzip: gz.rawPayload.length, evidence: evidence.rawPayload.length };
-  const total = sizes.page + sizes.script + sizes.evidence;
-  t.comment(`sizes in bytes: ${JSON.stringify(sizes)}; uncompressed total ${total}`);
-  t.ok(total <= BUDGET, `page + script + evidence, uncompressed: ${total} ≤ ${BUDGET}`);
+  t.equal(br.headers['content-encoding'], 'br', 'br when the client accepts it');
+  t.equal(brotliDecompressSync(br.rawPayload).toString(), script.body, 'br is the same script');
+  const cssUrl = /<link rel="stylesheet" href="([^"]+)">/.exec(page.body)![1]!;
+  const css = await get(cssUrl);
+  const sizes = { page: page.rawPayload.length, css: css.rawPayload.length, script: script.rawPayload.length, scriptGzip: gz.rawPayload.length, scriptBr: br.rawPayload.length, evidence: evidence.rawPayload.length };
+  const total = sizes.page + sizes.css + sizes.script + sizes.evidence;
+  // What a phone receives: it asks for br and gzip (security.ts compresses; the script is compressed once, at bundling).
+  const phone = { 'accept-encoding': 'gzip, deflate, br' };
+  const compressed = await Promise.all([`/v1/objects/${enc(GREEN)}/page`, cssUrl, configOf(page.body).evidence].map((url) => get(url, phone)));
+  t.same(compressed.map((r) => r.headers['content-encoding']), ['br', 'br', 'br'], 'page, stylesheet and evidence arrive compressed');
+  const sent = compressed.reduce((n, r) => n + r.rawPayload.length, sizes.scriptBr);
+  t.comment(`sizes in bytes: ${JSON.stringify(sizes)}; uncompressed total ${total}; compressed as a phone asks: ${sent}`);
+  t.ok(total <= BUDGET, `page + stylesheet + script + evidence, uncompressed: ${total} ≤ ${BUDGET}`);
+  t.ok(sent < total / 2, `compressed: ${sent} bytes, less than half`);
   t.ok(sizes.script < 64 * 1024, 'the badge script stays small');
   t.notMatch(script.body, /(?:import\s*\(?|from)\s*["']https?:/, 'the script imports nothing from elsewhere');
 
@@ -255,4 +266,81 @@ t.test('participant text is escaped everywhere', async (t) => {
   t.match(html, /<title>&lt;script&gt;alert/);
   t.doesNotThrow(() => configOf(html), 'the config still parses');
   t.match(text(html), /Failed inspection ?: This product/);
+});
+
+t.test('product status and the records check are separate statements', async (t) => {
+  const { get } = await demo(t);
+  const badgeOf = (html: string) => html.slice(html.indexOf('<section id="badge"'), html.indexOf('</section>', html.indexOf('<section id="badge"')));
+  // A clean product: OK, and the records check may show its tick.
+  const green = (await get(`/v1/objects/${enc(GREEN)}/page`)).body;
+  t.match(green, /<p class="status ok" data-product-status="ok">✓ No recall or failed inspection on record<\/p>/);
+  t.match(badgeOf(green), /data-product="ok"/);
+  t.match(configOf(green).t.okDetail, /^All \{n\} signed records behind this page were checked on your device/);
+
+  // The recalled frame: the product is not OK, said in words; the records check is about records.
+  const recalled = (await get(`/v1/objects/${enc(RECALLED)}/page`)).body;
+  const main = recalled.slice(recalled.indexOf('<main>'));
+  t.match(main, /<section class="warn" role="alert"[^>]*><h2>Recall: this product is affected<\/h2>/);
+  t.match(main, /<p class="status bad" data-product-status="recalled">✗ Recalled<\/p>/);
+  const badge = badgeOf(recalled);
+  t.match(badge, /data-product="flagged"/, 'no green tick for the records of a recalled product (page-style.ts)');
+  t.match(badge, /<h2>Are these records genuine\?<\/h2>/);
+  t.notMatch(text(badge), /Verified|checkpoint size/, 'no "Verified" headline, no checkpoint jargon outside the details');
+  t.match(badge, /<details class="tech"><summary>Technical details<\/summary><p data-badge-tech><\/p>/, 'the technical line is one tap away');
+  const config = configOf(recalled);
+  t.match(config.t.okDetail, /the warning above is genuine too\. Genuine records do not make this product OK\./);
+  t.match(config.t.okTech, /checkpoint size \{size\} signed by \{origin\}/, 'checkpoint and signer only in the technical line');
+  t.notMatch(config.t.ok, /\{size\}|\{origin\}|checkpoint/i);
+  t.match(badge, /<button type="button" class="retry" data-badge-retry hidden>Try again<\/button>/, 'a retry button, hidden until the evidence cannot be fetched');
+
+  const zh = (await get(`/v1/objects/${enc(RECALLED)}/page?lang=zh`)).body;
+  t.match(zh, /<h2>召回：本产品受影响<\/h2>/);
+  t.match(zh, /data-product-status="recalled">✗ 已召回</);
+  t.match(configOf(zh).t.okDetail, /记录真实并不代表产品合格/);
+  t.match(configOf(zh).t.unavailableDetail, /并不表示记录被篡改/);
+
+  // Only a failed inspection (no recall): its own words.
+  const L = await makeLedger();
+  const app = await buildApp({ ledger: L.ledger, publicUrl: () => PUB });
+  t.teardown(async () => {
+    await app.close();
+    await L.close();
+  });
+  const maker = party('maker');
+  const lab = party('lab');
+  await L.register(maker, ['manufacturer']);
+  await L.register(lab, ['inspector']);
+  const code = 'urn:trace:maker:lot-9';
+  await L.ledger.submit([L.sign(maker, { type: 'commission', objects: [{ code, level: 'finished', product: { name: 'Door' }, quantity: { value: 1, unit: 'H87' } }] })]);
+  await L.ledger.submit([L.sign(lab, { type: 'inspect', objects: [code], result: 'fail', standard: 'EN 14351-1' })]);
+  const failed = (await app.inject({ method: 'GET', url: `/v1/objects/${enc(code)}/page` })).body;
+  t.match(failed, /<h2>This product failed a quality inspection<\/h2>/);
+  t.match(failed, /data-product-status="failed">✗ Failed inspection</);
+  t.match(badgeOf(failed), /data-product="flagged"/);
+});
+
+t.test('specifications show labels and units, in both languages', async (t) => {
+  const { get } = await demo(t);
+  const specOf = (html: string) => text(html.slice(html.indexOf('<details><summary>'), html.indexOf('</details>')));
+  const en = specOf((await get(`/v1/objects/${enc(GREEN)}/page`)).body);
+  for (const s of ['Specifications', 'Thermal transmittance (Uw) 1.5 W/(m²·K)', 'Air tightness EN 12207 class 4', 'Water tightness EN 12208 class 8A']) t.ok(en.includes(s), `en: ${s}`);
+  t.notMatch(en, /uwValue|airPermeability|cpc|42120/, 'no raw attribute names, the classification code hidden');
+  const zh = specOf((await get(`/v1/objects/${enc(GREEN)}/page?lang=zh`)).body);
+  for (const s of ['规格', '整窗传热系数 (Uw) 1.5 W/(m²·K)', '气密性能 EN 12207 class 4', '水密性能 EN 12208 class 8A']) t.ok(zh.includes(s), `zh: ${s}`);
+});
+
+t.test('nothing inline: the stylesheet and the script are files from this origin', async (t) => {
+  const { get } = await demo(t);
+  const html = (await get(`/v1/objects/${enc(RECALLED)}/page`)).body;
+  t.notMatch(html, /<style|\sstyle=|\son[a-z]+=/i, 'no inline style element, style attribute or event handler');
+  t.same([...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]), [' type="application/json" id="verify-config"', ' type="module" src="/assets/verify.js"'], 'only a data block and the external script');
+  const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+  t.match(href, /^\/assets\/page\.css\?v=[A-Za-z0-9_-]{16}$/);
+  const css = await get(href!);
+  t.equal(css.statusCode, 200);
+  t.equal(css.headers['content-type'], 'text/css; charset=utf-8');
+  t.equal(css.headers['cache-control'], 'public, max-age=31536000, immutable', 'the hashed URL is kept for good');
+  t.match(css.body, /\.badge\[data-state=ok\]\[data-product=ok\] \.badge-title::before\{content:"✓ "\}/, 'the tick only for a product that is OK');
+  t.match(css.body, /\.badge\[data-state=unavailable\]\{border-color:#8c959f/, 'could-not-check is grey, not red');
+  t.equal((await get('/assets/page.css?v=old')).headers['cache-control'], 'no-cache', 'an old or missing hash is revalidated');
 });
