@@ -25,6 +25,7 @@ import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../htt
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { demoUrls, serve } from './serve.js';
 import { seedDemo } from './demo.js';
+import { DEMO_DB } from './demo-ledger.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
@@ -43,7 +44,8 @@ Operator
   serve       [--db data/ledger.db] [--port 8080] [--host 127.0.0.1] [--origin ORIGIN] [--demo]
               [--public-url https://trace.example.com]
               run the HTTP service (initialises the database on first run); QR codes and
-              resolver links use --public-url (or $PUBLIC_URL), default the listening URL
+              resolver links use --public-url (or $PUBLIC_URL), default the listening URL (the
+              LAN address for --host 0.0.0.0); --demo only on its own ledger (data/demo/ledger.db)
   participant add    --id ID --name NAME --roles supplier,... --public-key FILE [--gln GLN]
   participant revoke --id ID --kid KID [--reason TEXT]
               sign with the operator key (--key data/operator.key.pem) and submit (--url)
@@ -58,7 +60,7 @@ Participants
 Tracing
   trace       CODE [--up | --down | --history | --footprint | --state] [--json] [--url URL]
               provenance (default --up), downstream impact, every entry, PACT footprint, current state
-  demo        [--url URL] [--db data/ledger.db]
+  demo        [--url URL] [--db data/demo/ledger.db]
               load the demo cluster into a running service (keys in keys/, operator key beside --db)
   rebuild     [--db data/ledger.db]
               recreate the registry and traceability tables from the log alone (stop the service first)
@@ -553,7 +555,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const { values } = parse(args, {
-        db: { type: 'string', default: DEFAULT_DB },
+        db: { type: 'string' },
         port: { type: 'string', default: process.env['PORT'] ?? '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         origin: { type: 'string' },
@@ -566,7 +568,8 @@ async function run(argv: string[]): Promise<number> {
       const port = Number(values['port']);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values['port']}`);
       await serve({
-        db: resolve(values['db'] as string),
+        // The demo keeps its own database, so that it never touches data/ledger.db.
+        db: resolve((values['db'] as string | undefined) ?? (values['demo'] ? DEMO_DB : DEFAULT_DB)),
         port,
         host: values['host'] as string,
         origin: values['origin'] as string | undefined,
@@ -616,7 +619,7 @@ async function run(argv: string[]): Promise<number> {
     case 'report':
       return reportCommand(args);
     case 'demo': {
-      const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
+      const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEMO_DB } });
       const url = serviceUrl(values);
       const { highlights } = await seedDemo(url, resolve(values['db'] as string), (s) => console.log(s));
       console.log(demoUrls(url, highlights).join('\n'));
