@@ -122,7 +122,7 @@ export function serveBanner(f: BannerFacts): string[] {
   const { base } = f;
   return [
     `trace-ledger ${f.origin} is listening on ${base}  (log size ${f.size})`,
-    `  ${`${f.demo ? 'demo ledger' : 'ledger'}:`.padEnd(20)}${f.db}${f.demo ? '  (delete its directory to start over)' : ''}`,
+    `  ${`${f.demo ? 'demo ledger' : 'ledger'}:`.padEnd(22)}${f.db}${f.demo ? '  (delete its directory to start over)' : ''}`,
     `  QR codes and links:   ${f.publicUrl.url}  (${PUBLIC_URL_SOURCE[f.publicUrl.source]})`,
     `  API docs (OpenAPI):   ${base}/docs`,
     `  latest checkpoint:    ${base}/v1/checkpoint`,

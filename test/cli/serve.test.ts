@@ -11,6 +11,7 @@ t.test('the banner names the data and the URL labels point to', async (t) => {
   t.equal(lan[0], 'trace-ledger localhost/trace-ledger is listening on http://127.0.0.1:8080  (log size 67)');
   t.match(lan, [String, /^ {2}ledger: +\/srv\/trace\/data\/ledger\.db$/, /^ {2}QR codes and links: +http:\/\/192\.168\.1\.20:8080 +\(.*LAN address.*--public-url.*\)$/]);
   t.notOk(lan.some((l) => l.includes('demo')), 'no demo wording for a real ledger');
+  t.ok(lan.slice(1, 8).every((l) => /^ {2}\S.{20} \S/.test(l)), 'values in one column');
 
   const demo = serveBanner({ ...facts, db: '/home/me/trace-ledger/data/demo/ledger.db', demo: true, publicUrl: { url: 'https://trace.example.com', source: 'public-url' } });
   t.match(demo[1], /^ {2}demo ledger: +\/home\/me\/trace-ledger\/data\/demo\/ledger\.db +\(delete its directory to start over\)$/);
@@ -32,7 +33,7 @@ t.test('serve on loopback prints where its ledger is and what labels point to', 
   }
   t.teardown(() => server.close());
   t.equal(server.publicUrl, server.url, 'loopback: the listening URL');
-  t.ok(lines.includes(`  ledger:             ${db}`), 'the database path');
+  t.ok(lines.includes(`  ledger:               ${db}`), 'the database path');
   t.ok(lines.includes(`  QR codes and links:   ${server.url}  (the listening address)`), 'the public URL');
   await server.close();
 
