@@ -25,6 +25,7 @@ import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../htt
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { demoUrls, serve } from './serve.js';
 import { seedDemo } from './demo.js';
+import { DEMO_DB } from './demo-ledger.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
@@ -536,7 +537,7 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'serve': {
       const { values } = parse(args, {
-        db: { type: 'string', default: DEFAULT_DB },
+        db: { type: 'string' },
         port: { type: 'string', default: process.env['PORT'] ?? '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         origin: { type: 'string' },
@@ -549,7 +550,8 @@ async function run(argv: string[]): Promise<number> {
       const port = Number(values['port']);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values['port']}`);
       await serve({
-        db: resolve(values['db'] as string),
+        // The demo keeps its own database, so that it never touches data/ledger.db.
+        db: resolve((values['db'] as string | undefined) ?? (values['demo'] ? DEMO_DB : DEFAULT_DB)),
         port,
         host: values['host'] as string,
         origin: values['origin'] as string | undefined,
@@ -600,7 +602,7 @@ async function run(argv: string[]): Promise<number> {
     case 'report':
       return reportCommand(args);
     case 'demo': {
-      const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEFAULT_DB } });
+      const { values } = parse(args, { url: { type: 'string' }, db: { type: 'string', default: DEMO_DB } });
       const url = serviceUrl(values);
       const { highlights } = await seedDemo(url, resolve(values['db'] as string), (s) => console.log(s)).catch((e: unknown) => {
         throw isFetchFailure(e) ? unreachable(url, e) : e;

@@ -4,10 +4,13 @@
  * submissions commit, sign a final checkpoint, close the database.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { dirname } from 'node:path';
 import { buildApp } from '../http/app.js';
 import { seedDemo, type DemoHighlights } from './demo.js';
+import { assertDemoLedger } from './demo-ledger.js';
 import { digitalLinkPath, parseCode } from '../core/codes.js';
+import { choosePublicUrl, type PublicUrlChoice } from './public-url.js';
 import { DEFAULT_ORIGIN, initDataDir, openDataDir } from './setup.js';
 
 export interface ServeOptions {
@@ -17,7 +20,10 @@ export interface ServeOptions {
   readonly origin: string | undefined;
   readonly demo: boolean;
   readonly quiet: boolean;
-  /** Base URL that QR codes and resolver links use (e.g. https://trace.example.com); default: the listening URL. */
+  /**
+   * Base URL that QR codes and resolver links use (e.g. https://trace.example.com); default: the
+   * listening URL, or for --host 0.0.0.0 the machine's LAN address (see public-url.ts).
+   */
   readonly publicUrl?: string | undefined;
   /** Stop on SIGINT/SIGTERM and exit the process (the CLI). Default true; tests pass false and call close(). */
   readonly handleSignals?: boolean;
@@ -28,6 +34,8 @@ export interface ServeOptions {
 export interface RunningServer {
   /** Base URL the service listens on, e.g. http://127.0.0.1:8080 (the real port when port 0 was asked for). */
   readonly url: string;
+  /** Base URL that QR codes and resolver links name. */
+  readonly publicUrl: string;
   /** Stop taking requests, let queued submissions commit, sign a final checkpoint, close the database. */
   close(): Promise<void>;
 }
@@ -36,16 +44,23 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const log = (s: string) => {
     if (!o.quiet) console.log(s);
   };
+  const interfaces = networkInterfaces();
+  // Refuse before creating or binding anything when labels could name no reachable address; the
+  // real choice follows the listen (with --port 0 only then is the port known).
+  choosePublicUrl({ publicUrl: o.publicUrl, host: o.host, port: o.port, listening: `http://${o.host}:${o.port}`, interfaces });
   if (!existsSync(o.db)) {
     mkdirSync(dirname(o.db), { recursive: true });
-    const info = await initDataDir({ db: o.db, origin: o.origin ?? DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator' });
-    log(`initialised a new ledger in ${o.db}\n  ledger key: ${info.verifierKey}\n  operator key: ${info.operatorKeyPath}`);
+    const info = await initDataDir({ db: o.db, origin: o.origin ?? DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator', demo: o.demo });
+    log(`initialised a new ${o.demo ? 'demo ' : ''}ledger in ${o.db}\n  ledger key: ${info.verifierKey}\n  operator key: ${info.operatorKeyPath}`);
+  } else if (o.demo) {
+    await assertDemoLedger(o.db);
   }
   const data = openDataDir(o.db, o.origin, { verifyInWorker: true });
   const { ledger } = data;
-  let address = '';
-  const publicUrl = () => (o.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]')).replace(/\/+$/, '');
+  let chosen: PublicUrlChoice | undefined;
+  const publicUrl = () => chosen?.url ?? '';
   const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl, testHooks: o.testHooks ?? false });
+  let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {
@@ -53,6 +68,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     throw new Error(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const base = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
+  chosen = choosePublicUrl({ publicUrl: o.publicUrl, host: o.host, port: Number(new URL(base).port || 80), listening: base, interfaces });
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
@@ -80,19 +96,42 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       throw e;
     }
   }
-  log(
-    [
-      `trace-ledger ${ledger.origin} is listening on ${base}  (log size ${ledger.size()})`,
-      `  API docs (OpenAPI):   ${base}/docs`,
-      `  latest checkpoint:    ${base}/v1/checkpoint`,
-      `  ledger verifier key:  ${base}/v1/checkpoint/key`,
-      `  participants:         ${base}/v1/participants`,
-      `  entries:              ${base}/v1/entries?limit=20`,
-      ...demoLines,
-      `Press Ctrl+C to stop.`,
-    ].join('\n'),
-  );
-  return { url: base, close };
+  log(serveBanner({ origin: ledger.origin, base, publicUrl: chosen, size: ledger.size(), db: o.db, demo: o.demo, demoLines }).join('\n'));
+  return { url: base, publicUrl: chosen.url, close };
+}
+
+export interface BannerFacts {
+  readonly origin: string;
+  /** The listening URL, reachable from this machine. */
+  readonly base: string;
+  readonly publicUrl: PublicUrlChoice;
+  readonly size: number;
+  readonly db: string;
+  readonly demo: boolean;
+  readonly demoLines: readonly string[];
+}
+
+const PUBLIC_URL_SOURCE: Record<PublicUrlChoice['source'], string> = {
+  'public-url': '--public-url',
+  'lan-address': "this machine's LAN address; set --public-url if phones cannot reach it",
+  'listening-address': 'the listening address',
+};
+
+/** What `serve` prints once it listens: where the data is, where to look, what labels point to. */
+export function serveBanner(f: BannerFacts): string[] {
+  const { base } = f;
+  return [
+    `trace-ledger ${f.origin} is listening on ${base}  (log size ${f.size})`,
+    `  ${`${f.demo ? 'demo ledger' : 'ledger'}:`.padEnd(22)}${f.db}${f.demo ? '  (delete its directory to start over)' : ''}`,
+    `  QR codes and links:   ${f.publicUrl.url}  (${PUBLIC_URL_SOURCE[f.publicUrl.source]})`,
+    `  API docs (OpenAPI):   ${base}/docs`,
+    `  latest checkpoint:    ${base}/v1/checkpoint`,
+    `  ledger verifier key:  ${base}/v1/checkpoint/key`,
+    `  participants:         ${base}/v1/participants`,
+    `  entries:              ${base}/v1/entries?limit=20`,
+    ...f.demoLines,
+    `Press Ctrl+C to stop.`,
+  ];
 }
 
 /** Where a new user should look after `npm start`: the demo's most telling objects. */

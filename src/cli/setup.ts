@@ -11,6 +11,7 @@ import { nodeEd25519 } from '../platform/node-crypto.js';
 import { startVerifyPool } from '../platform/verify-pool.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
+import { markDemoLedger } from './demo-ledger.js';
 import { readPrivateKey, writeNewKeyPair } from './keyfiles.js';
 
 export const DEFAULT_DB = 'data/ledger.db';
@@ -24,6 +25,8 @@ export interface InitOptions {
   readonly origin: string;
   readonly operatorId: string;
   readonly operatorName: string;
+  /** Created by `serve --demo`: marked as a demo ledger (see demo-ledger.ts), the only kind that takes the demo. */
+  readonly demo?: boolean;
 }
 
 /** Create keys and the genesis entry. @throws when a ledger key exists without its database */
@@ -41,6 +44,8 @@ export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string
   const operator = existsSync(opPath) ? { seed: readPrivateKey(opPath) } : writeNewKeyPair(opPath);
   const store = openSqliteStore(o.db);
   try {
+    // Before genesis: a database that has a log but not the mark was not created for the demo.
+    if (o.demo) markDemoLedger(store);
     const ledger = openLedger({ store, origin: o.origin, ledgerSeed: ledgerKey.seed });
     await ledger.initGenesis({ operator: { id: o.operatorId, name: o.operatorName, publicKey: nodeEd25519.publicKey(operator.seed) } });
     await ledger.close();

@@ -23,7 +23,8 @@ const COMMANDS: Record<string, CommandHelp> = {
   serve       [--db data/ledger.db] [--port 8080] [--host 127.0.0.1] [--origin ORIGIN] [--demo]
               [--public-url https://trace.example.com]
               run the HTTP service (initialises the database on first run); QR codes and
-              resolver links use --public-url (or $PUBLIC_URL), default the listening URL`,
+              resolver links use --public-url (or $PUBLIC_URL), default the listening URL (the
+              LAN address for --host 0.0.0.0); --demo only on its own ledger (data/demo/ledger.db)`,
   },
   participant: {
     group: 'Operator',
@@ -58,7 +59,7 @@ const COMMANDS: Record<string, CommandHelp> = {
   demo: {
     group: 'Tracing',
     text: `
-  demo        [--url URL] [--db data/ledger.db]
+  demo        [--url URL] [--db data/demo/ledger.db]
               load the demo cluster into a running service (keys in keys/, operator key beside --db)`,
   },
   rebuild: {
