@@ -41,7 +41,7 @@ import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type Par
 import { domainEffects, parseCustomerHolder } from './domain/rules.js';
 import { canonicalCode } from './core/codes.js';
 import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/schemas.js';
-import { downstream, history, pactFootprint, requireCode, upstream, type TraceReader } from './domain/trace.js';
+import { downstream, history, pactFootprint, requireCode, shipmentAt, upstream, type TraceReader } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
@@ -759,6 +759,11 @@ export function openLedger(options: LedgerOptions) {
     async downstream(code: string) {
       await durableBarrier();
       return cached('down', code, () => downstream(store, code));
+    },
+    /** The shipment dispatched at seq, retracted or not (the handoff report's subject). */
+    async shipment(seq: number) {
+      await durableBarrier();
+      return shipmentAt(store, seq);
     },
     async history(code: string) {
       await durableBarrier();

@@ -16,9 +16,6 @@
  * - the resolver answer's `verification`: it names each ledger's own key;
  * - `history` and the scoped export drop the retracted entries and the retract entries: they are
  *   the retraction itself (history keeps them, marked `retractedBy`, by design);
- * - a downstream shipment retracted by a `ship` retraction stays listed with status `retracted`
- *   (the handoff report and the audit trail rely on it): it is dropped from `shipments` and the
- *   resolver's `journey` before comparing, and nothing else is;
  * - the export is compared on its traceability records only: the registry records it adds are
  *   whatever its signers need, and a retracted entry may be the only one of its signer.
  */
@@ -158,8 +155,7 @@ export async function answersAbout(p: Played, code: string, drop: ReadonlySet<st
   const L = p.w.L.ledger;
   const n = (v: unknown) => normalise(p, v);
   const history = (await answerOr(() => L.history(code))) as { entries?: Array<{ payload: { id: string } }> };
-  const down = (await answerOr(() => L.downstream(code))) as { shipments?: Array<{ status: string }> };
-  const summary = (await answerOr(() => L.summary(code))) as { verification?: unknown; journey?: Array<{ status: string }> };
+  const summary = (await answerOr(() => L.summary(code))) as { verification?: unknown };
   const footprint = (await answerOr(() => L.footprint(code))) as Record<string, unknown>;
   const keptExport = async (d: BundleDirection) => {
     const ids = await exportIds(p, code, d);
@@ -168,10 +164,10 @@ export async function answersAbout(p: Played, code: string, drop: ReadonlySet<st
   return {
     object: n(await answerOr(() => L.object(code))),
     upstream: n(await answerOr(() => L.upstream(code))),
-    downstream: n(down.shipments === undefined ? down : { ...down, shipments: down.shipments.filter((s) => s.status !== 'retracted') }),
+    downstream: n(await answerOr(() => L.downstream(code))),
     history: n(history.entries === undefined ? history : { ...history, entries: history.entries.filter((e) => !drop.has(e.payload.id)) }),
     footprint: n(footprint['created'] === undefined ? footprint : { ...footprint, id: undefined, created: undefined }),
-    summary: n(summary.journey === undefined ? summary : { ...summary, verification: undefined, journey: summary.journey.filter((j) => j.status !== 'retracted') }),
+    summary: n(summary.verification === undefined ? summary : { ...summary, verification: undefined }),
     exportUp: await keptExport('up'),
     exportDown: await keptExport('down'),
   };

@@ -43,7 +43,7 @@ export const MAX_ORIGIN_PATHS = 200;
 /** What a report is built from: the ledger's read side. */
 export type ReportSource = Pick<
   Ledger,
-  'origin' | 'verifierKey' | 'record' | 'seqOfLeafHash' | 'checkpoint' | 'inclusionProof' | 'participant' | 'object' | 'upstream' | 'downstream' | 'history'
+  'origin' | 'verifierKey' | 'record' | 'seqOfLeafHash' | 'checkpoint' | 'inclusionProof' | 'participant' | 'object' | 'upstream' | 'downstream' | 'history' | 'shipment'
 >;
 
 /** One record with what proves it is in the log: an audit-bundle line plus its seq. */
@@ -297,9 +297,9 @@ export async function buildHandoffReport(ledger: ReportSource, shipment: string,
   const ship = view.record.entry.payload as unknown as Payload;
   if (ship.type !== 'ship') throw new LedgerError('LEDGER_NOT_FOUND', `entry ${seq} is a ${ship.type} entry, not a shipment`);
 
-  const down = await ledger.downstream(ship.objects[0]!.code);
-  const sh = down.shipments.find((s) => s.seq === seq);
-  if (sh === undefined) throw new LedgerError('LEDGER_INTERNAL', `shipment ${seq} is missing from the traceability tables`);
+  // Read directly, not from the lot's downstream answer: a retracted shipment is gone from that
+  // answer but stays the subject of a report, which then says it was retracted and cites the retraction.
+  const sh = await ledger.shipment(seq);
   const receipt = sh.receivedSeq === null ? undefined : (ctx.payloadAt(sh.receivedSeq) as P<'receive'>);
 
   const items: HandoffItem[] = [];
@@ -335,7 +335,7 @@ export async function buildHandoffReport(ledger: ReportSource, shipment: string,
   return {
     format: REPORT_FORMAT,
     kind: 'handoff',
-    title: `Handoff report: shipment ${seq} from ${sh.sender.name} to ${sh.receiver.name}`,
+    title: `Handoff report: shipment ${seq} from ${sh.sender.name} to ${sh.receiver.name}${sh.retractedSeq === null ? '' : ` (retracted at seq ${sh.retractedSeq})`}`,
     generatedAt: now.toISOString(),
     origin: ledger.origin,
     ledgerKey: ledger.verifierKey,
@@ -575,6 +575,10 @@ function checkFacts(report: Report, fail: (f: ReportCheckFailure) => void): void
       if (rec?.type !== 'receive') return bad(`the receipt statement (seq ${sh.receivedSeq}) is missing`, sh.receivedSeq);
       if (rec.shipment !== sh.leafHash || rec.signer !== sh.receiver.id) bad('the receipt is not the receiver\'s receipt of this shipment', sh.receivedSeq);
       if (rec.time !== sh.receivedAt || (rec.condition ?? null) !== sh.condition || (rec.note ?? null) !== sh.note) bad('receipt time, condition or note differ from the receipt statement', sh.receivedSeq);
+    }
+    if (sh.retractedSeq !== null) {
+      const ret = payload(sh.retractedSeq);
+      if (ret?.type !== 'retract' || ret.target !== sh.leafHash) bad(`the retraction statement (seq ${sh.retractedSeq}) does not retract this shipment`, sh.retractedSeq);
     }
     const shipped = new Map(ship.objects.map((o) => [canonicalOr(o.code), o.quantity]));
     const received = new Map((rec?.type === 'receive' ? rec.objects : []).map((o) => [canonicalOr(o.code), o.quantity]));

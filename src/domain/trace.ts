@@ -10,6 +10,7 @@ import { sha256 } from '../core/hash.js';
 import type { ParticipantRecord } from './registry.js';
 import { allocationShares, canon, fromMicro, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
 import type { Payload } from './schemas.js';
+import { shipmentView } from './shipment-view.js';
 
 export interface EdgeRow {
   /** Output of a transform, or the container. */
@@ -37,7 +38,10 @@ export interface TraceReader {
   object(code: string): ObjectRow | undefined;
   objects(codes: readonly string[]): ObjectRow[];
   holdingsOf(codes: readonly string[]): HoldingRow[];
+  /** The standing (not retracted) shipments carrying any of codes, in seq order. */
   shipmentsOf(codes: readonly string[]): ShipmentRow[];
+  /** The shipment dispatched at seq, retracted or not. */
+  shipment(seq: number): ShipmentRow | undefined;
   /** Touches of codes (only of `roles` when given), in seq order, with their retraction if any. */
   touchesFor(codes: readonly string[], roles?: readonly TouchRole[]): TraceTouch[];
   upstreamEdges(code: string): EdgeRow[];
@@ -463,47 +467,16 @@ export function downstream(reader: TraceReader, code: string) {
     (t) => (reader.payloadAt(t.seq) as P<'track'>).shipment ?? '',
   );
   const discrepancies: Array<Record<string, unknown>> = [];
+  const naming = { nameOf: (id: string) => participantName(reader, id), unitOf };
   const shipments = reader.shipmentsOf(codes).map((s) => {
-    const sp = reader.payloadAt(s.seq) as P<'ship'>;
-    const meta = reader.recordMeta(s.seq);
+    const view = shipmentView(reader, s, tracks.get(reader.recordMeta(s.seq).leafHash) ?? [], naming);
     const rp = s.receivedSeq === null ? undefined : (reader.payloadAt(s.receivedSeq) as P<'receive'>);
-    const timeline = [
-      { seq: s.seq, status: 'dispatched', time: sp.time, signer: sp.signer },
-      ...(tracks.get(meta.leafHash) ?? []).map((t) => {
-        const tp = reader.payloadAt(t.seq) as P<'track'>;
-        return { seq: t.seq, status: tp.status, time: tp.time, signer: tp.signer, ...(tp.location === undefined ? {} : { location: tp.location }) };
-      }),
-      ...(rp === undefined ? [] : [{ seq: s.receivedSeq!, status: 'received', time: rp.time, signer: rp.signer }]),
-    ].sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.seq - b.seq);
-    const items = s.items.map((it) => {
-      const row = {
-        code: it.code,
-        shipped: qty(it.shipped, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
-        received: it.received === null ? null : qty(it.received, unitOf(it.code) || (reader.object(it.code)?.unit ?? '')),
-      };
-      if (it.received !== null && it.received !== it.shipped && depth.has(it.code)) {
-        discrepancies.push({ shipmentSeq: s.seq, receiveSeq: s.receivedSeq, code: it.code, shipped: row.shipped, received: row.received, missing: qty(it.shipped - it.received, row.shipped.unit), condition: rp?.condition ?? null, note: rp?.note ?? null });
-      }
-      return row;
+    s.items.forEach((it, k) => {
+      if (it.received === null || it.received === it.shipped || !depth.has(it.code)) return;
+      const { shipped, received } = view.items[k]!;
+      discrepancies.push({ shipmentSeq: s.seq, receiveSeq: s.receivedSeq, code: it.code, shipped, received, missing: qty(it.shipped - it.received, shipped.unit), condition: rp?.condition ?? null, note: rp?.note ?? null });
     });
-    const leadTimeHours = rp === undefined ? null : Math.round((Date.parse(rp.time) - Date.parse(sp.time)) / 360) / 10_000;
-    return {
-      seq: s.seq,
-      leafHash: meta.leafHash,
-      sender: { id: s.sender, name: participantName(reader, s.sender) },
-      receiver: { id: s.receiver, name: participantName(reader, s.receiver) },
-      carrier: s.carrier === null ? null : { id: s.carrier, name: participantName(reader, s.carrier) },
-      status: s.retractedSeq !== null ? 'retracted' : s.receivedSeq !== null ? 'received' : (timeline.at(-1)!.status === 'dispatched' ? 'in_transit' : timeline.at(-1)!.status),
-      dispatchedAt: sp.time,
-      expectedDelivery: sp.expectedDelivery ?? null,
-      receivedSeq: s.receivedSeq,
-      receivedAt: rp?.time ?? null,
-      leadTimeHours,
-      ...(sp.transport === undefined ? {} : { transport: sp.transport }),
-      retractedSeq: s.retractedSeq,
-      items,
-      timeline,
-    };
+    return view;
   });
 
   const deliveries = touches
@@ -526,7 +499,7 @@ export function downstream(reader: TraceReader, code: string) {
   };
   const inTransit = (c: string) => {
     const carriers = enclosing(c);
-    return shipments.filter((s) => s.status !== 'received' && s.status !== 'retracted' && s.items.some((it) => carriers.has(it.code))).map((s) => s.seq);
+    return shipments.filter((s) => s.status !== 'received' && s.items.some((it) => carriers.has(it.code))).map((s) => s.seq);
   };
   return {
     code: root.code,
@@ -545,6 +518,23 @@ export function downstream(reader: TraceReader, code: string) {
       customers: [...new Set(holdings.flatMap((h) => parseCustomerHolder(h.holder)?.recipient ?? []))].sort(),
     },
   };
+}
+
+/**
+ * The shipment dispatched at `seq`, read directly rather than through a lot's downstream answer,
+ * so that a retracted shipment (gone from every trace answer) can still be reported on: its
+ * status is then `retracted` and `retractedSeq` names the retraction.
+ * @throws LedgerError LEDGER_NOT_FOUND (no ship entry at seq)
+ */
+export function shipmentAt(reader: TraceReader, seq: number) {
+  const s = reader.shipment(seq);
+  if (s === undefined) throw new LedgerError('LEDGER_NOT_FOUND', `entry ${seq} is not a shipment`);
+  const leafHash = reader.recordMeta(seq).leafHash;
+  const seen = new Set<number>();
+  const tracks = reader
+    .touchesFor(s.items.map((it) => it.code), ['tracked'])
+    .filter((t) => t.retractedBy === null && !seen.has(t.seq) && (seen.add(t.seq), true) && (reader.payloadAt(t.seq) as P<'track'>).shipment === leafHash);
+  return shipmentView(reader, s, tracks, { nameOf: (id) => participantName(reader, id), unitOf: () => '' });
 }
 
 export function history(reader: TraceReader, code: string) {

@@ -350,7 +350,7 @@ function journey(ctx: Ctx, down: Downstream): string {
   const carriers = carriersOf(down);
   const events: JourneyEvent[] = [];
   const status = (s: string) => escapeHtml(j.status[s] ?? s);
-  for (const s of down.shipments.filter((x) => x.retractedSeq === null && x.items.some((it) => carriers.has(it.code)))) {
+  for (const s of down.shipments.filter((x) => x.items.some((it) => carriers.has(it.code)))) {
     for (const ev of s.timeline) {
       const loc = (ev as { location?: { name?: string; gln?: string } }).location;
       const where = loc === undefined ? '' : ` · ${escapeHtml(loc.name ?? `GLN ${loc.gln}`)}`;

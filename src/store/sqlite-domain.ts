@@ -96,7 +96,9 @@ export function domainStore(db: Database.Database) {
     shipment: db.prepare('SELECT * FROM shipments WHERE seq = ?'),
     shipmentItems: db.prepare('SELECT code, shipped, received FROM shipment_items WHERE shipment_seq = ? ORDER BY code'),
     shipmentsOf: db.prepare(
-      'SELECT DISTINCT shipment_seq FROM shipment_items WHERE code IN (SELECT value FROM json_each(?)) ORDER BY shipment_seq',
+      // A retracted shipment is in no answer: the log without its entry would not have it (docs/events.md).
+      `SELECT DISTINCT i.shipment_seq FROM shipment_items i JOIN shipments s ON s.seq = i.shipment_seq
+       WHERE i.code IN (SELECT value FROM json_each(?)) AND s.retracted_seq IS NULL ORDER BY i.shipment_seq`,
     ).pluck(),
     retractionOf: db.prepare('SELECT seq FROM retractions WHERE target_seq = ?').pluck(),
     touchesOf: db.prepare('SELECT * FROM touches WHERE seq = ? ORDER BY code, role'),

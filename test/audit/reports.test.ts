@@ -33,7 +33,7 @@ import { buildApp } from '../../src/http/app.js';
 import { wantsHtml } from '../../src/http/routes/report-routes.js';
 import { makeLedger } from '../helpers.js';
 import { A1, B1, buildChain, F, K, P, S } from '../trace-chain.js';
-import { item, kg, makeWorld, receive, ship } from '../trace-world.js';
+import { item, kg, makeWorld, receive, retract, ship } from '../trace-world.js';
 
 const w = await makeWorld();
 t.teardown(() => w.L.close());
@@ -106,6 +106,30 @@ t.test('handoff with tracking statements, and one not yet received', async (t) =
   t.same(open.items[0]?.received, null);
   t.same(open.statements.map((s) => s.role), ['dispatch']);
   t.match(renderReportHtml(open), /has not signed a receipt/);
+});
+
+t.test('a retracted shipment: gone from the lot\'s answers, its handoff report says it was retracted', async (t) => {
+  const s7 = await w.submit(w.sup, ship('man', [item(A1, kg(3))], { carrier: 'car' }));
+  const x7 = await w.submit(w.sup, retract(s7.leafHash));
+  t.notOk((await ledger.downstream(A1)).shipments.some((s) => s.seq === s7.seq), 'not in the downstream answer');
+  const report = await buildHandoffReport(ledger, s7.leafHash);
+  t.match(report.shipment, { seq: s7.seq, status: 'retracted', retractedSeq: x7.seq });
+  t.match(report.title, new RegExp(`\\(retracted at seq ${x7.seq}\\)$`));
+  t.same(report.statements.map((s) => [s.seq, s.role]), [[s7.seq, 'dispatch'], [x7.seq, 'retraction']]);
+  t.equal(verifyReport(report, ledgerKey).ok, true);
+  independentlyVerify(t, report);
+  t.match(renderReportHtml(report), new RegExp(`<dt>Retracted by</dt><dd>seq ${x7.seq}</dd>`));
+
+  const app = await buildApp({ ledger });
+  t.teardown(() => app.close());
+  const res = await app.inject({ method: 'GET', url: `/v1/reports/handoff/${s7.seq}` });
+  t.equal(res.statusCode, 200, 'never a 500');
+  t.equal((res.json() as HandoffReport).shipment.retractedSeq, x7.seq);
+
+  // The claimed retraction is held to the statement it cites.
+  const forged = JSON.parse(JSON.stringify(report)) as HandoffReport;
+  (forged.shipment as { retractedSeq: number }).retractedSeq = s7.seq;
+  t.match(verifyReport(forged, ledgerKey).failures, [{ check: 'facts', seq: s7.seq }]);
 });
 
 t.test('origin report: the path to every source lot, the failed inspection flagged', async (t) => {

@@ -209,5 +209,6 @@ t.test('every answer after retractions equals the answer of the log without them
   t.ok((retracted.get('retract aggregate-existing') ?? 0) > 0, 'some retracted aggregates packed into an existing pallet');
   t.ok((retracted.get('retract aggregate-new') ?? 0) > 0, 'some retracted aggregates made a new pallet');
   t.ok((retracted.get('retract ship') ?? 0) + (retracted.get('retract receive') ?? 0) > 0, 'some retracted shipments or receipts');
+  t.ok((retracted.get('retract ship') ?? 0) > 0, 'some retracted shipments (which must be gone from shipments, discrepancies and the journey)');
   t.ok((retracted.get('retract transform') ?? 0) + (retracted.get('retract disaggregate') ?? 0) + (retracted.get('retract deliver') ?? 0) + (retracted.get('retract recall') ?? 0) > 0, 'some retracted transforms, unpackings, deliveries or recalls');
 });

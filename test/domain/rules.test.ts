@@ -499,7 +499,14 @@ t.test('retract: each type undoes its effects', async (t) => {
     const r = await w.submit(w.sup, retract(s.leafHash));
     t.strictSame(holdings(w.L, [LOT]), [[LOT, 'sup', 1000]]);
     t.equal(w.L.store.inTransitTo(LOT, 'man'), 0);
-    t.match((await w.L.ledger.downstream(LOT)).shipments[0], { seq: s.seq, status: 'retracted', retractedSeq: r.seq });
+    // Gone from every answer, as if never shipped; the object's history still lists it, marked retracted.
+    t.strictSame((await w.L.ledger.downstream(LOT)).shipments, []);
+    t.strictSame((await w.L.ledger.summary(LOT)).journey, []);
+    t.match((await w.L.ledger.history(LOT)).entries.filter((e) => e.seq === s.seq || e.seq === r.seq), [
+      { seq: s.seq, type: 'ship', retractedBy: r.seq },
+      { seq: r.seq, type: 'retract', roles: ['retracted'] },
+    ]);
+    t.match(await w.L.ledger.shipment(s.seq), { seq: s.seq, status: 'retracted', retractedSeq: r.seq });
     await rejected(t, w, [w.L.sign(w.man, receive(s.leafHash, [item(LOT, kg(600))]))], 'TRACE_SHIPMENT_UNKNOWN', {}, 'receive a retracted shipment');
     await rejected(t, w, [w.L.sign(w.car, { type: 'track', status: 'in_transit', shipment: s.leafHash })], 'TRACE_SHIPMENT_UNKNOWN', {}, 'track a retracted shipment');
     await w.submit(w.sup, ship('man', [item(LOT, kg(1000))]));
