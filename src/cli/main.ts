@@ -375,8 +375,8 @@ async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { key: { type: 'string' }, 'trust-bundle-key': { type: 'boolean', default: false }, checkpoint: { type: 'string' }, json: { type: 'boolean', default: false } }, 1);
   const file = positionals[0];
   if (file === undefined) throw new UsageError('give the bundle file');
-  requireKeyChoice(values, 'bundle');
   requireFile(file, 'bundle file');
+  requireKeyChoice(values, 'bundle');
   const trustedKey = ledgerKeyOption(values['key']);
   let oldCheckpoint: string | undefined;
   if (values['checkpoint'] !== undefined) {
@@ -465,8 +465,8 @@ async function reportCommand(args: string[]): Promise<number> {
     const { values, positionals } = parse(rest, { key: { type: 'string' }, 'trust-report-key': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } }, 1);
     const file = positionals[0];
     if (file === undefined) throw new UsageError('give the report file (JSON or HTML)');
-    requireKeyChoice(values, 'report');
     requireFile(file, 'report file');
+    requireKeyChoice(values, 'report');
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
