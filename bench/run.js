@@ -137,22 +137,19 @@ const TARGETS = [
     maxP50Ms: 20,
     minEntries: FULL_ENTRIES,
   },
-  // Issue 4 (bench/resolver.js, bench/browser.js). Throughput floors of issue 4; the p99 bound is
-  // the one the single-entry ingest target has: a scanned QR code should not wait longer than a
-  // submission does. autocannon measures latency in whole milliseconds.
+  // Issue 4 (bench/resolver.js, bench/browser.js): throughput floors of issue 4. Latency is reported
+  // (autocannon measures it in whole milliseconds) but no issue sets a bound on it.
   {
     id: 'resolverJson',
     title: 'Resolver JSON (Accept: application/json) on the demo window lot, 32 connections: req/s and latency',
     baseline: null,
     minOpsPerSec: 5000,
-    maxP99Ms: 20,
   },
   {
     id: 'resolverHtml',
     title: 'Resolver HTML (the customer page) on the demo window lot, 32 connections: req/s and latency',
     baseline: null,
     minOpsPerSec: 3000,
-    maxP99Ms: 20,
   },
   {
     id: 'browserVerify',
