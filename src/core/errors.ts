@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   TRACE_OBJECT_UNKNOWN: { status: 422, title: 'Entry refers to an object that was never commissioned' },
   TRACE_ALREADY_COMMISSIONED: { status: 409, title: 'Code is already commissioned' },
   TRACE_NOT_HOLDER: { status: 403, title: 'Signer does not hold the object' },
+  TRACE_QUANTITY_INVALID: { status: 400, title: 'Quantity is not a whole number of millionths of its unit above 0' },
   TRACE_QUANTITY_EXCEEDED: { status: 409, title: 'Quantity exceeds what remains' },
   TRACE_UNIT_MISMATCH: { status: 422, title: 'Quantity unit differs from the object\'s unit' },
   TRACE_OBJECT_RECALLED: { status: 409, title: 'Object is recalled' },

@@ -19,10 +19,10 @@
 import { LedgerError } from '../core/errors.js';
 import { fromHex } from '../core/bytes.js';
 import { parseCode } from '../core/codes.js';
+import { fromMicro, MICRO, toMicro } from './quantity.js';
 import type { RegistryView } from './registry.js';
 import type { Payload } from './schemas.js';
 
-export const MICRO = 1_000_000;
 export const CUSTOMER_PREFIX = 'customer:';
 
 /**
@@ -150,8 +150,6 @@ export type DomainEffect =
 type P<T extends Payload['type']> = Extract<Payload, { type: T }>;
 type Quantity = { readonly value: number; readonly unit: string };
 
-export const toMicro = (q: Quantity): number => Math.round(q.value * MICRO);
-export const fromMicro = (m: number): number => m / MICRO;
 const show = (micro: number, unit: string): string => `${fromMicro(micro)} ${unit}`;
 
 /** Canonical form of a code in a payload (the schema already checked that it parses). */
@@ -171,14 +169,20 @@ function requireUnit(obj: ObjectRow, q: Quantity, where: string): void {
   }
 }
 
-/** The signer holds at least `need` of the object directly; otherwise say precisely why not. */
-function requireHeld(view: DomainView, obj: ObjectRow, signer: string, need: number, where: string): void {
+/**
+ * The signer holds at least `need` (micro units, at least 1) of the object directly; otherwise say
+ * precisely why not. Holding nothing never counts as holding, whatever `need` says.
+ * @throws LedgerError TRACE_QUANTITY_INVALID, TRACE_OBJECT_IN_TRANSIT, TRACE_NOT_HOLDER, TRACE_QUANTITY_EXCEEDED
+ */
+export function requireHeld(view: DomainView, obj: ObjectRow, signer: string, need: number, where: string): void {
+  // Defence in depth behind toMicro: "holds at least 0" is true of anyone (issue 16).
+  if (!Number.isSafeInteger(need) || need < 1) fail('TRACE_QUANTITY_INVALID', `${where}: ${need} micro units of ${obj.code} is not a quantity`, { code: obj.code });
   const held = view.holding(obj.code, signer);
-  if (held >= need) return;
-  if (view.inTransitTo(obj.code, signer) > 0 && held === 0) {
+  if (held > 0 && held >= need) return;
+  if (view.inTransitTo(obj.code, signer) > 0 && held <= 0) {
     fail('TRACE_OBJECT_IN_TRANSIT', `${where}: ${obj.code} is in transit to "${signer}": receive the shipment first`, { code: obj.code });
   }
-  if (held === 0) {
+  if (held <= 0) {
     const packed = view.containersOf(obj.code).map((c) => c.parent);
     const why = packed.length > 0 ? ` (it is packed in ${packed.join(', ')}: disaggregate first)` : '';
     fail('TRACE_NOT_HOLDER', `${where}: "${signer}" does not hold ${obj.code}${why}`, { code: obj.code });
@@ -225,9 +229,9 @@ const touch = (code: string, seq: number, role: TouchRole, signer: string, quant
   touch: { code, seq, role, signer, quantity },
 });
 
-function newObject(spec: { code: string; level: string; product: ObjectSpecJson['product']; quantity: Quantity } & Record<string, unknown>, producer: string, seq: number, createdBy: string): ObjectRow {
+function newObject(spec: { code: string; level: string; product: ObjectSpecJson['product']; quantity: Quantity } & Record<string, unknown>, producer: string, seq: number, createdBy: string, where: string): ObjectRow {
   const { code: _c, level, quantity, ...rest } = spec;
-  return { code: canon(spec.code), level, unit: quantity.unit, quantity: toMicro(quantity), producer, createdSeq: seq, createdBy, spec: rest as unknown as ObjectSpecJson, recalledSeq: null };
+  return { code: canon(spec.code), level, unit: quantity.unit, quantity: toMicro(quantity, `${where}.quantity`), producer, createdSeq: seq, createdBy, spec: rest as unknown as ObjectSpecJson, recalledSeq: null };
 }
 
 /**
@@ -264,7 +268,7 @@ export function domainEffects(view: DomainView, payload: Payload, seq: number): 
 function commission(view: DomainView, p: P<'commission'>, seq: number): DomainEffect[] {
   requireRole(view, p.signer, ['supplier', 'manufacturer'], 'commission');
   return p.objects.flatMap((o, i) => {
-    const obj = newObject(o, p.signer, seq, 'commission');
+    const obj = newObject(o, p.signer, seq, 'commission', `objects[${i}]`);
     requireNew(view, obj.code, `objects[${i}]`);
     requireNamespace(obj.code, p.signer, `objects[${i}]`);
     return [
@@ -302,7 +306,7 @@ function transform(view: DomainView, p: P<'transform'>, seq: number): DomainEffe
     if (obj.recalledSeq !== null) {
       fail('TRACE_OBJECT_RECALLED', `${where}: ${obj.code} was recalled at seq ${obj.recalledSeq} and cannot be consumed`, { code: obj.code, seq: obj.recalledSeq });
     }
-    const q = toMicro(inp.quantity);
+    const q = toMicro(inp.quantity, where);
     requireHeld(view, obj, p.signer, q, where);
     effects.push({ kind: 'holding.add', code: obj.code, holder: p.signer, delta: -q }, touch(obj.code, seq, 'consumed', p.signer, q));
     return { code: obj.code, q };
@@ -310,7 +314,7 @@ function transform(view: DomainView, p: P<'transform'>, seq: number): DomainEffe
   allocationShares(p.outputs);
   const inputCodes = new Set(inputs.map((i) => i.code));
   p.outputs.forEach((o, i) => {
-    const obj = newObject(o, p.signer, seq, 'transform');
+    const obj = newObject(o, p.signer, seq, 'transform', `outputs[${i}]`);
     if (inputCodes.has(obj.code)) fail('TRACE_ALREADY_COMMISSIONED', `outputs[${i}]: ${obj.code} is also an input`, { code: obj.code });
     requireNew(view, obj.code, `outputs[${i}]`);
     requireNamespace(obj.code, p.signer, `outputs[${i}]`);
@@ -354,7 +358,7 @@ function aggregate(view: DomainView, p: P<'aggregate'>, seq: number): DomainEffe
     const obj = requireObject(view, canon(c.code), where);
     if (obj.code === parentCode || enclosing.has(obj.code)) fail('TRACE_CONTAINER_INVALID', `${where}: ${obj.code} would contain itself`);
     requireUnit(obj, c.quantity, where);
-    const q = toMicro(c.quantity);
+    const q = toMicro(c.quantity, where);
     requireHeld(view, obj, p.signer, q, where);
     effects.push(
       { kind: 'holding.add', code: obj.code, holder: p.signer, delta: -q },
@@ -375,7 +379,7 @@ function disaggregate(view: DomainView, p: P<'disaggregate'>, seq: number): Doma
   const wanted = p.children?.map((c, i) => {
     const obj = requireObject(view, canon(c.code), `children[${i}]`);
     requireUnit(obj, c.quantity, `children[${i}]`);
-    const q = toMicro(c.quantity);
+    const q = toMicro(c.quantity, `children[${i}]`);
     const has = inside.get(obj.code) ?? 0;
     if (has === 0) fail('TRACE_CONTAINER_INVALID', `children[${i}]: ${obj.code} is not packed in ${parentCode}`);
     if (q > has) fail('TRACE_QUANTITY_EXCEEDED', `children[${i}]: ${show(q, obj.unit)} exceeds the ${show(has, obj.unit)} packed in ${parentCode}`, { code: obj.code, remaining: fromMicro(has) });
@@ -401,7 +405,7 @@ function ship(view: DomainView, p: P<'ship'>, seq: number): DomainEffect[] {
     const where = `objects[${i}]`;
     const obj = requireObject(view, canon(o.code), where);
     requireUnit(obj, o.quantity, where);
-    const q = toMicro(o.quantity);
+    const q = toMicro(o.quantity, where);
     requireHeld(view, obj, p.signer, q, where);
     effects.push({ kind: 'holding.add', code: obj.code, holder: p.signer, delta: -q }, touch(obj.code, seq, 'shipped', p.signer, q));
     return { code: obj.code, shipped: q, received: null };
@@ -420,7 +424,7 @@ function receive(view: DomainView, p: P<'receive'>, seq: number): DomainEffect[]
     const where = `objects[${i}]`;
     const obj = requireObject(view, canon(o.code), where);
     requireUnit(obj, o.quantity, where);
-    const q = toMicro(o.quantity);
+    const q = toMicro(o.quantity, where);
     const sent = shipped.get(obj.code);
     if (sent === undefined) fail('TRACE_QUANTITY_EXCEEDED', `${where}: ${obj.code} is not in shipment seq ${s.seq}`, { code: obj.code, remaining: 0 });
     if (q > sent!) fail('TRACE_QUANTITY_EXCEEDED', `${where}: received ${show(q, obj.unit)} of ${obj.code}, more than the ${show(sent!, obj.unit)} shipped`, { code: obj.code, remaining: fromMicro(sent!) });
@@ -440,7 +444,7 @@ function inspect(view: DomainView, p: P<'inspect'>, seq: number): DomainEffect[]
   const inspector = view.participant(p.signer)?.roles.includes('inspector') ?? false;
   return p.objects.map((c, i) => {
     const obj = requireObject(view, canon(c), `objects[${i}]`);
-    if (!inspector && view.holding(obj.code, p.signer) === 0) {
+    if (!inspector && view.holding(obj.code, p.signer) <= 0) {
       fail('TRACE_NOT_HOLDER', `objects[${i}]: "${p.signer}" neither holds ${obj.code} nor is an inspector`, { code: obj.code });
     }
     return touch(obj.code, seq, 'inspected', p.signer);
@@ -461,7 +465,7 @@ function track(view: DomainView, p: P<'track'>, seq: number): DomainEffect[] {
     const where = `objects[${i}]`;
     const obj = requireObject(view, canon(o.code), where);
     requireUnit(obj, o.quantity, where);
-    const q = toMicro(o.quantity);
+    const q = toMicro(o.quantity, where);
     if (role === 'delivered') requireHeld(view, obj, p.signer, q, where);
     else if (view.holding(obj.code, customer) < q) {
       fail('TRACE_QUANTITY_EXCEEDED', `${where}: ${p.recipient} holds ${show(view.holding(obj.code, customer), obj.unit)} of ${obj.code} delivered by "${p.signer}", less than ${show(q, obj.unit)} returned (only the participant that delivered takes goods back)`, { code: obj.code });

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseCode } from '../core/codes.js';
 import { LedgerError } from '../core/errors.js';
+import { exactMicro, MAX_QUANTITY } from './quantity.js';
 
 /** Participant ids: lowercase, URL- and URN-safe, so they fit `urn:trace:<participant>:<id>`. */
 export const ParticipantId = z
@@ -129,13 +130,18 @@ export const Code = z.string().min(1).max(2048).superRefine((s, ctx) => {
 export const Unit = z.enum(['KGM', 'TNE', 'GRM', 'MTR', 'MTK', 'MTQ', 'LTR', 'H87', 'C62', 'SET', 'PR', 'KWH']);
 export type Unit = z.infer<typeof Unit>;
 
-/** Quantities are exact to a millionth of their unit (they are summed as integers of that). */
+/**
+ * Quantities are whole numbers of millionths of their unit, at least one (they are summed as
+ * integers of that, src/domain/quantity.ts). An entry whose only schema problems are quantity
+ * values is refused with TRACE_QUANTITY_INVALID (parseEntry).
+ */
 const QuantityValue = z
   .number()
   .positive()
-  .max(1e9)
-  .refine((v) => Math.abs(v * 1e6 - Math.round(v * 1e6)) < 1e-3, 'quantity: at most 6 decimal places');
+  .max(MAX_QUANTITY)
+  .refine((v) => exactMicro(v) !== undefined, 'quantity: a whole number of millionths of the unit, at least 0.000001');
 export const Quantity = z.strictObject({ value: QuantityValue, unit: Unit });
+const isQuantityValueIssue = (i: z.core.$ZodIssue): boolean => i.path.length >= 2 && i.path.at(-1) === 'value' && i.path.at(-2) === 'quantity';
 
 const NonNegative = z.number().min(0).max(1e12);
 const Text = (max: number) => z.string().min(1).max(max);
@@ -374,7 +380,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: string): st
 
 /**
  * Validate one entry. Unknown payload types get their own message listing the accepted ones.
- * @throws LedgerError LEDGER_ENTRY_INVALID
+ * @throws LedgerError LEDGER_ENTRY_INVALID, or TRACE_QUANTITY_INVALID when only quantity values are wrong
  */
 export function parseEntry(value: unknown, where = 'entry'): Entry {
   const r = Entry.safeParse(value);
@@ -383,7 +389,8 @@ export function parseEntry(value: unknown, where = 'entry'): Entry {
   if (typeof type === 'string' && !(PAYLOAD_TYPES as string[]).includes(type)) {
     throw new LedgerError('LEDGER_ENTRY_INVALID', `${where}.payload.type: unknown type "${type}" (accepted: ${PAYLOAD_TYPES.join(', ')})`);
   }
-  throw new LedgerError('LEDGER_ENTRY_INVALID', describeIssues(r.error.issues, where), {
+  const code = r.error.issues.every(isQuantityValueIssue) ? 'TRACE_QUANTITY_INVALID' : 'LEDGER_ENTRY_INVALID';
+  throw new LedgerError(code, describeIssues(r.error.issues, where), {
     details: { issues: r.error.issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message })) },
   });
 }

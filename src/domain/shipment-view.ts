@@ -4,7 +4,8 @@
  * shipments of a lot, and by the direct read of one shipment by seq, which the handoff report
  * uses and which also answers for a retracted shipment (docs/events.md, Retractions).
  */
-import { fromMicro, type ShipmentRow } from './rules.js';
+import { fromMicro } from './quantity.js';
+import type { ShipmentRow } from './rules.js';
 import type { Payload } from './schemas.js';
 import type { TraceReader, TraceTouch } from './trace.js';
 

@@ -7,8 +7,9 @@
 import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
 import { sha256 } from '../core/hash.js';
+import { fromMicro } from './quantity.js';
 import type { ParticipantRecord } from './registry.js';
-import { allocationShares, canon, fromMicro, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
+import { allocationShares, canon, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
 import type { Payload } from './schemas.js';
 import { shipmentView } from './shipment-view.js';
 
