@@ -65,8 +65,17 @@ t.test('over HTTP: 400 problem+json with the code', async (t) => {
   const w = await world(t);
   const app = await buildApp({ ledger: w.L.ledger });
   t.teardown(() => app.close());
+  const size = w.L.ledger.size();
   const res = await app.inject({ method: 'POST', url: '/v1/entries', payload: w.L.sign(w.car, ship('man', [item(WINDOW, pcs(1e-10))])) });
   t.equal(res.statusCode, 400);
   t.match(res.headers['content-type'], /^application\/problem\+json/);
   t.equal(res.json().code, 'TRACE_QUANTITY_INVALID');
+  // Number spellings only JSON text can carry: each parses to a double the rule refuses.
+  const body = JSON.stringify(w.L.sign(w.car, ship('man', [item(WINDOW, pcs(7))])));
+  for (const text of ['1e-10', '0.00000000010', '1E-10', '-0', '0e5', '1e400', '-1e400', '0.00000001e1', '100000000000000000000000']) {
+    const raw = await app.inject({ method: 'POST', url: '/v1/entries', headers: { 'content-type': 'application/json' }, payload: body.replace('"value":7', `"value":${text}`) });
+    t.equal(raw.statusCode, 400, `${text}: 400`);
+    t.equal(raw.json().code, 'TRACE_QUANTITY_INVALID', `${text}: code`);
+  }
+  t.equal(w.L.ledger.size(), size, 'nothing was appended');
 });
