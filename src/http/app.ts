@@ -2,8 +2,8 @@
  * Fastify app factory. It never listens: the CLI's `serve` does, tests use app.inject().
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
+import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { DOCS_CSP, registerSecurity } from './security.js';
@@ -40,17 +40,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await registerSecurity(app);
   await registerOpenApi(app, { docsCsp: DOCS_CSP });
-  // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
-  // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
-  // what was signed.
-  app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJson(body as string));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  // Entries are JSON in UTF-8 only; a text/plain body is a client mistake, answered with 415. JSON
+  // with a duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never
+  // disagree on what was signed.
+  registerJsonBody(app);
   registerProblemHandlers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
