@@ -7,6 +7,7 @@ import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
 import { registerProblemHandlers } from './problem.js';
 import { DOCS_CSP, registerSecurity } from './security.js';
+import { registerStrictIntegers } from './strict-integers.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
@@ -45,6 +46,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // disagree on what was signed.
   registerJsonBody(app);
   registerProblemHandlers(app);
+  registerStrictIntegers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });

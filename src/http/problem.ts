@@ -67,9 +67,9 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
   );
   app.get('/problems/:code', { schema: { hide: true } as object }, async (request, reply) => {
-    const code = (request.params as { code: string }).code as LedgerErrorCode;
-    const entry = ERROR_CODES[code];
-    if (entry === undefined) return sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no problem type ${code}`, request.url));
-    return { code, ...entry, docs: 'docs/errors.md' };
+    const { code } = request.params as { code: string };
+    // Own properties only: "__proto__" or "toString" are not codes (Object.prototype's members).
+    if (!Object.hasOwn(ERROR_CODES, code)) return sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no problem type ${code}`, request.url));
+    return { code, ...ERROR_CODES[code as LedgerErrorCode], docs: 'docs/errors.md' };
   });
 }
