@@ -5,7 +5,8 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Ledger } from '../ledger.js';
 import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
-import { registerProblemHandlers } from './problem.js';
+import { registerProblemHandlers, sendError } from './problem.js';
+import { answerClientError } from './client-error.js';
 import { DOCS_CSP, registerSecurity } from './security.js';
 import { registerStrictIntegers } from './strict-integers.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
@@ -38,6 +39,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Keep-alive connections from load balancers and phones: don't drop them early.
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // Errors raised before a route runs are problem details too (src/http/client-error.ts).
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
   });
   await registerSecurity(app);
   await registerOpenApi(app, { docsCsp: DOCS_CSP });
