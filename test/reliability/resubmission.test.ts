@@ -5,6 +5,7 @@
 import t, { type Test } from 'tap';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
+import { nobleEd25519 } from '../../src/core/ed25519.js';
 import { keyIdOf } from '../../src/core/keys.js';
 import { buildApp } from '../../src/http/app.js';
 import { makeLedger, party, payloadOf } from '../helpers.js';
@@ -72,4 +73,18 @@ t.test('the genuine resubmission still gets its original receipt, also after the
   const late = await app.inject({ method: 'POST', url: '/v1/entries', payload: entry });
   t.equal(late.statusCode, 201, 'the key was valid for the original');
   t.same(late.json(), receipt);
+});
+
+t.test('the same holds when signatures are checked off the event loop (verifyMany)', async (t) => {
+  const L = await makeLedger({ verifyMany: async (items) => items.map((i) => nobleEd25519.verify(i.signature, i.message, i.publicKey)) });
+  t.teardown(() => L.close());
+  const supplier = party('supplier-v');
+  const other = party('other-v');
+  await L.register(supplier);
+  await L.register(other);
+  const payload = payloadOf(supplier, { type: 'participant.key.add', participant: supplier.id, publicKey: toBase64Url(party('k').publicKey) });
+  const [receipt] = await L.ledger.submit([signEntry(payload, supplier.seed)]);
+  await t.rejects(L.ledger.submit([{ payload, signature: { kid: '0000000000000000', sig: forgedSig } }]), { code: 'LEDGER_KEY_UNKNOWN' });
+  await t.rejects(L.ledger.submit([signEntry(payload, other.seed)]), { code: 'LEDGER_KEY_UNKNOWN' });
+  t.same(await L.ledger.submit([signEntry(payload, supplier.seed)]), [receipt]);
 });
