@@ -347,6 +347,19 @@ export function openLedger(options: LedgerOptions) {
     return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null };
   }
 
+  /**
+   * Check an entry's signature with the signer's key valid at `seq` (skipped when prepare already
+   * verified it with that very key).
+   * @throws LedgerError LEDGER_SIGNER_UNKNOWN, LEDGER_KEY_UNKNOWN, LEDGER_KEY_REVOKED, LEDGER_SIGNATURE_INVALID
+   */
+  function verifySignatureAt(p: Prepared, seq: number): void {
+    const { payload, signature } = p.entry;
+    const key = payload.type === 'ledger.genesis' ? keyForGenesis(payload) : signingKeyFor(store, payload.signer, signature.kid, seq);
+    if (p.verifiedWith === undefined || !equalBytes(p.verifiedWith, key.publicKey)) {
+      verifyEntrySignature(p.message, signature, key.publicKey, ed);
+    }
+  }
+
   /** Sequence one submitted batch inside the open transaction; throws to roll the batch back. */
   function sequence(job: Job): Receipt[] {
     const receipts: Receipt[] = [];
@@ -366,17 +379,17 @@ export function openLedger(options: LedgerOptions) {
               details: { seq: earlier.receipt.seq },
             });
           }
-          receipts.push(earlier.receipt); // identical resubmission: the original receipt
+          // Identical resubmission: the original receipt, but only for an entry whose own signature
+          // verifies with a key valid for the original; an equal payload alone proves nothing.
+          verifySignatureAt(p, earlier.receipt.seq);
+          receipts.push(earlier.receipt);
           return;
         }
         const seq = head.size;
         if (payload.signer === LEDGER_SIGNER && payload.type !== 'ledger.genesis') {
           throw new LedgerError('LEDGER_PERMISSION_DENIED', 'the ledger key signs only the genesis entry and checkpoints');
         }
-        const key = payload.type === 'ledger.genesis' ? keyForGenesis(payload) : signingKeyFor(store, payload.signer, signature.kid, seq);
-        if (p.verifiedWith === undefined || !equalBytes(p.verifiedWith, key.publicKey)) {
-          verifyEntrySignature(p.message, signature, key.publicKey, ed);
-        }
+        verifySignatureAt(p, seq);
         const effects = registryEffects(store, payload, seq);
         const domain = domainEffects(store, payload, seq);
         // recordedAt never goes backwards, even if the server clock is stepped back.

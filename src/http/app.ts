@@ -2,11 +2,13 @@
  * Fastify app factory. It never listens: the CLI's `serve` does, tests use app.inject().
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { parseJson } from '../core/jcs.js';
 import type { Ledger } from '../ledger.js';
+import { registerJsonBody } from './json-body.js';
 import { registerOpenApi } from './openapi.js';
-import { registerProblemHandlers } from './problem.js';
+import { registerProblemHandlers, sendError } from './problem.js';
+import { answerClientError } from './client-error.js';
 import { DOCS_CSP, registerSecurity } from './security.js';
+import { registerStrictIntegers } from './strict-integers.js';
 import { ledgerRoutes } from './routes/ledger-routes.js';
 import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
@@ -37,21 +39,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Keep-alive connections from load balancers and phones: don't drop them early.
     keepAliveTimeout: 65_000,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    // Errors raised before a route runs are problem details too (src/http/client-error.ts).
+    frameworkErrors: sendError,
+    clientErrorHandler: answerClientError,
   });
   await registerSecurity(app);
   await registerOpenApi(app, { docsCsp: DOCS_CSP });
-  // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
-  // duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never disagree on
-  // what was signed.
-  app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, parseJson(body as string));
-    } catch (e) {
-      done(e as Error, undefined);
-    }
-  });
+  // Entries are JSON in UTF-8 only; a text/plain body is a client mistake, answered with 415. JSON
+  // with a duplicate member name is refused (RFC 8785 needs I-JSON): two parsers must never
+  // disagree on what was signed.
+  registerJsonBody(app);
   registerProblemHandlers(app);
+  registerStrictIntegers(app);
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });

@@ -4,7 +4,7 @@
  * query validation, unknown route) are mapped onto our codes so that clients only ever see codes
  * from docs/errors.md. A 500 is only ever our fault, and is logged.
  */
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, LedgerError, type LedgerErrorCode } from '../core/errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -31,6 +31,11 @@ function fromFastifyError(err: FastifyError): LedgerError | undefined {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new LedgerError('LEDGER_MEDIA_TYPE_UNSUPPORTED', `${err.message}; send application/json`);
+    // The router's own answers (Fastify's frameworkErrors): an undecodable path, a too long parameter.
+    case 'FST_ERR_BAD_URL':
+      return new LedgerError('LEDGER_QUERY_INVALID', err.message);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new LedgerError('LEDGER_URI_TOO_LONG', err.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new LedgerError('LEDGER_JSON_INVALID', err.message);
@@ -49,27 +54,30 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
 }
 
+/** The one mapping of an error to its answer (the error handler and Fastify's frameworkErrors). */
+export function sendError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const ledgerError = err instanceof LedgerError ? err : fromFastifyError(err);
+  if (ledgerError !== undefined) {
+    const problem = problemOf(ledgerError.code, ledgerError.message, request.url, ledgerError.details as Record<string, unknown> | undefined);
+    if (problem.status >= 500) request.log.error({ err }, 'server error');
+    return sendProblem(reply, problem);
+  }
+  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+    return sendProblem(reply, problemOf('LEDGER_QUERY_INVALID', err.message, request.url));
+  }
+  request.log.error({ err }, 'unexpected error');
+  return sendProblem(reply, problemOf('LEDGER_INTERNAL', 'internal error; the server log has the details', request.url));
+}
+
 export function registerProblemHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    const ledgerError = err instanceof LedgerError ? err : fromFastifyError(err);
-    if (ledgerError !== undefined) {
-      const problem = problemOf(ledgerError.code, ledgerError.message, request.url, ledgerError.details as Record<string, unknown> | undefined);
-      if (problem.status >= 500) request.log.error({ err }, 'server error');
-      return sendProblem(reply, problem);
-    }
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return sendProblem(reply, problemOf('LEDGER_QUERY_INVALID', err.message, request.url));
-    }
-    request.log.error({ err }, 'unexpected error');
-    return sendProblem(reply, problemOf('LEDGER_INTERNAL', 'internal error; the server log has the details', request.url));
-  });
+  app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.url)),
   );
   app.get('/problems/:code', { schema: { hide: true } as object }, async (request, reply) => {
-    const code = (request.params as { code: string }).code as LedgerErrorCode;
-    const entry = ERROR_CODES[code];
-    if (entry === undefined) return sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no problem type ${code}`, request.url));
-    return { code, ...entry, docs: 'docs/errors.md' };
+    const { code } = request.params as { code: string };
+    // Own properties only: "__proto__" or "toString" are not codes (Object.prototype's members).
+    if (!Object.hasOwn(ERROR_CODES, code)) return sendProblem(reply, problemOf('LEDGER_NOT_FOUND', `no problem type ${code}`, request.url));
+    return { code, ...ERROR_CODES[code as LedgerErrorCode], docs: 'docs/errors.md' };
   });
 }
