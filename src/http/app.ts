@@ -14,6 +14,7 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { qrRoutes } from './routes/qr-routes.js';
 import { exportRoutes } from './routes/export-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { DEFAULT_SERVER_LIMITS, applyServerLimits, serverLimitOptions, type ServerLimits } from './server-limits.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -26,6 +27,8 @@ export interface AppOptions {
    * Default http://localhost.
    */
   readonly publicUrl?: () => string;
+  /** Connection and request time limits (src/http/server-limits.ts); tests shorten them. */
+  readonly serverLimits?: Partial<ServerLimits>;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
   readonly testHooks?: boolean;
 }
@@ -34,10 +37,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
-    // Keep-alive connections from load balancers and phones: don't drop them early.
-    keepAliveTimeout: 65_000,
+    ...serverLimitOptions({ ...DEFAULT_SERVER_LIMITS, ...options.serverLimits }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
   });
+  applyServerLimits(app, { ...DEFAULT_SERVER_LIMITS, ...options.serverLimits });
   await registerSecurity(app);
   await registerOpenApi(app, { docsCsp: DOCS_CSP });
   // Entries are JSON only; a text/plain body is a client mistake, answered with 415. JSON with a
