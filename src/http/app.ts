@@ -14,6 +14,7 @@ import { assetRoutes } from './routes/asset-routes.js';
 import { qrRoutes } from './routes/qr-routes.js';
 import { exportRoutes } from './routes/export-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limits.js';
 import { DEFAULT_SERVER_LIMITS, applyServerLimits, serverLimitOptions, type ServerLimits } from './server-limits.js';
 
 export interface AppOptions {
@@ -29,6 +30,8 @@ export interface AppOptions {
   readonly publicUrl?: () => string;
   /** Connection and request time limits (src/http/server-limits.ts); tests shorten them. */
   readonly serverLimits?: Partial<ServerLimits>;
+  /** Per-client limits on the expensive routes (src/http/rate-limits.ts). */
+  readonly rateLimits?: Partial<RateLimits>;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
   readonly testHooks?: boolean;
 }
@@ -55,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   registerProblemHandlers(app);
+  await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
   await app.register(ledgerRoutes, { ledger: options.ledger });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });
