@@ -12,6 +12,7 @@ import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { qrRoutes } from './routes/qr-routes.js';
+import type { QrPngCache } from './qr-cache.js';
 import { exportRoutes } from './routes/export-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limits.js';
@@ -32,6 +33,8 @@ export interface AppOptions {
   readonly serverLimits?: Partial<ServerLimits>;
   /** Per-client limits on the expensive routes (src/http/rate-limits.ts). */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Cache of rendered QR PNGs; tests pass one to count renders. Default: a fresh bounded cache. */
+  readonly qrPngCache?: QrPngCache;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
   readonly testHooks?: boolean;
 }
@@ -64,7 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(exportRoutes, { ledger: options.ledger });
   await app.register(reportRoutes, { ledger: options.ledger });
   await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost'), testHooks: options.testHooks ?? false });
-  await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl });
+  await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, pngCache: options.qrPngCache });
   await app.register(assetRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, testHooks: options.testHooks });
   return app;
 }
