@@ -33,6 +33,8 @@ export interface AppOptions {
   readonly serverLimits?: Partial<ServerLimits>;
   /** Per-client limits on the expensive routes (src/http/rate-limits.ts). */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Least time between two checkpoints signed for `GET /v1/checkpoint?minSize=`. Default 1 s. */
+  readonly checkpointMinIntervalMs?: number;
   /** Cache of rendered QR PNGs; tests pass one to count renders. Default: a fresh bounded cache. */
   readonly qrPngCache?: QrPngCache;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
@@ -62,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerProblemHandlers(app);
   await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
-  await app.register(ledgerRoutes, { ledger: options.ledger });
+  await app.register(ledgerRoutes, { ledger: options.ledger, checkpointMinIntervalMs: options.checkpointMinIntervalMs });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });
   await app.register(reportRoutes, { ledger: options.ledger });
