@@ -21,7 +21,7 @@ import { nodeEd25519 } from '../platform/node-crypto.js';
 import { verifyBundleFile } from '../audit/bundle-file.js';
 import { formatBundleReport } from '../audit/verify.js';
 import { parseVerifierKey } from '../core/note.js';
-import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../http/qr.js';
+import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../http/qr.js';
 import { readPrivateKey, readPublicKey, writeNewKeyPair } from './keyfiles.js';
 import { demoUrls, serve } from './serve.js';
 import { seedDemo } from './demo.js';
@@ -230,13 +230,14 @@ async function qrCommand(args: string[]): Promise<number> {
   const input = positionals[0];
   if (input === undefined) throw new UsageError('give the object code');
   const out = required(values, 'out');
+  const format = /\.(svg|png)$/i.exec(out)?.[1]?.toLowerCase();
+  if (format === undefined) throw new Error(`--out ${out}: the file name must end in .svg or .png`);
   let size: number | undefined;
   if (values['size'] !== undefined) {
     size = Number(values['size']);
-    if (!Number.isInteger(size) || size < QR_SIZE_MIN || size > QR_SIZE_MAX) throw new UsageError(`--size must be ${QR_SIZE_MIN}-${QR_SIZE_MAX} pixels, got ${values['size']}`);
+    const max = format === 'png' ? QR_PNG_SIZE_MAX : QR_SIZE_MAX;
+    if (!Number.isInteger(size) || size < QR_SIZE_MIN || size > max) throw new UsageError(`--size must be ${QR_SIZE_MIN}-${max} pixels for ${format.toUpperCase()}, got ${values['size']}`);
   }
-  const format = /\.(svg|png)$/i.exec(out)?.[1]?.toLowerCase();
-  if (format === undefined) throw new Error(`--out ${out}: the file name must end in .svg or .png`);
   const base = (values['public-url'] as string | undefined) ?? process.env['PUBLIC_URL'] ?? QR_DEFAULT_PUBLIC_URL;
   const code = parseCode(input);
   let uri: string;

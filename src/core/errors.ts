@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   TRACE_RETRACT_INVALID: { status: 422, title: 'Entry cannot be retracted' },
   TRACE_RETRACT_DEPENDENTS: { status: 409, title: 'Later entries depend on the entry to retract' },
   TRACE_FOOTPRINT_UNAVAILABLE: { status: 422, title: 'Footprint cannot be expressed for this object' },
+  LEDGER_RATE_LIMITED: { status: 429, title: 'Too many requests from this client' },
   LEDGER_STORE_CORRUPT: { status: 500, title: 'Stored log failed its integrity check' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'Ledger is not accepting writes' },
   LEDGER_INTERNAL: { status: 500, title: 'Internal error' },

@@ -14,8 +14,11 @@ import { traceRoutes } from './routes/trace-routes.js';
 import { resolverRoutes } from './resolver.js';
 import { assetRoutes } from './routes/asset-routes.js';
 import { qrRoutes } from './routes/qr-routes.js';
+import type { QrPngCache } from './qr-cache.js';
 import { exportRoutes } from './routes/export-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limits.js';
+import { DEFAULT_SERVER_LIMITS, applyServerLimits, serverLimitOptions, type ServerLimits } from './server-limits.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -28,6 +31,14 @@ export interface AppOptions {
    * Default http://localhost.
    */
   readonly publicUrl?: () => string;
+  /** Connection and request time limits (src/http/server-limits.ts); tests shorten them. */
+  readonly serverLimits?: Partial<ServerLimits>;
+  /** Per-client limits on the expensive routes (src/http/rate-limits.ts). */
+  readonly rateLimits?: Partial<RateLimits>;
+  /** Least time between two checkpoints signed for `GET /v1/checkpoint?minSize=`. Default 1 s. */
+  readonly checkpointMinIntervalMs?: number;
+  /** Cache of rendered QR PNGs; tests pass one to count renders. Default: a fresh bounded cache. */
+  readonly qrPngCache?: QrPngCache;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
   readonly testHooks?: boolean;
 }
@@ -36,13 +47,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
-    // Keep-alive connections from load balancers and phones: don't drop them early.
-    keepAliveTimeout: 65_000,
+    ...serverLimitOptions({ ...DEFAULT_SERVER_LIMITS, ...options.serverLimits }),
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     // Errors raised before a route runs are problem details too (src/http/client-error.ts).
     frameworkErrors: sendError,
     clientErrorHandler: answerClientError,
   });
+  applyServerLimits(app, { ...DEFAULT_SERVER_LIMITS, ...options.serverLimits });
   await registerSecurity(app);
   await registerOpenApi(app, { docsCsp: DOCS_CSP });
   // Entries are JSON in UTF-8 only; a text/plain body is a client mistake, answered with 415. JSON
@@ -51,12 +62,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerJsonBody(app);
   registerProblemHandlers(app);
   registerStrictIntegers(app);
-  await app.register(ledgerRoutes, { ledger: options.ledger });
+  await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
+  await app.register(ledgerRoutes, { ledger: options.ledger, checkpointMinIntervalMs: options.checkpointMinIntervalMs });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });
   await app.register(reportRoutes, { ledger: options.ledger });
   await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost'), testHooks: options.testHooks ?? false });
-  await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl });
+  await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, pngCache: options.qrPngCache });
   await app.register(assetRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, testHooks: options.testHooks });
   return app;
 }

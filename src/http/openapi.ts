@@ -58,6 +58,7 @@ const WHY: Readonly<Record<number, string>> = {
   413: 'Body or batch too large',
   415: 'Body is not application/json',
   422: 'Well-formed but refers to something that cannot be used (unknown object or shipment, unit mismatch), or a footprint that cannot be expressed',
+  429: 'Too many requests from this client to this route; retry after Retry-After seconds',
   500: 'Our fault (a bug, or a stored log that failed its integrity check); logged',
   503: 'The ledger is closing or a commit failed; nothing was written. Retry.',
 };

@@ -33,6 +33,11 @@ export const MIN_MODULE_PX = 2;
 /** Bounds of the `size` option (image width in pixels). */
 export const QR_SIZE_MIN = 64;
 export const QR_SIZE_MAX = 4096;
+/**
+ * Largest PNG: a label printed 40 mm wide at 600 dpi needs under 1,000 px, and drawing the pixels
+ * is what costs (4096 px took 2.7 s of event loop, issue 16). SVG scales for free and keeps QR_SIZE_MAX.
+ */
+export const QR_PNG_SIZE_MAX = 1024;
 
 const ERROR_CORRECTION = 'M';
 
@@ -47,7 +52,7 @@ export interface QrMatrix {
 
 export interface QrImageOptions {
   /**
-   * Image width (and height) in pixels, QR_SIZE_MIN..QR_SIZE_MAX. SVG: exactly this. PNG: the
+   * Image width (and height) in pixels, QR_SIZE_MIN..QR_SIZE_MAX (PNG: ..QR_PNG_SIZE_MAX). SVG: exactly this. PNG: the
    * largest whole number of pixels per module that fits, so the image may be a little smaller.
    * Default: DEFAULT_MODULE_PX pixels per module.
    */
@@ -73,10 +78,10 @@ export function qrMatrix(text: string): QrMatrix {
 /** Modules per side including the quiet zone. */
 const fullSize = (m: QrMatrix): number => m.size + 2 * QUIET_ZONE_MODULES;
 
-function checkSize(size: number | undefined): void {
+function checkSize(size: number | undefined, max: number): void {
   if (size === undefined) return;
-  if (!Number.isInteger(size) || size < QR_SIZE_MIN || size > QR_SIZE_MAX) {
-    throw new RangeError(`size must be an integer from ${QR_SIZE_MIN} to ${QR_SIZE_MAX} pixels, got ${size}`);
+  if (!Number.isInteger(size) || size < QR_SIZE_MIN || size > max) {
+    throw new RangeError(`size must be an integer from ${QR_SIZE_MIN} to ${max} pixels, got ${size}`);
   }
 }
 
@@ -107,7 +112,7 @@ function modulePath(m: QrMatrix): string {
  * @throws TypeError, RangeError as qrMatrix; RangeError when `opts.size` is out of bounds.
  */
 export function qrSvg(text: string, opts: QrImageOptions = {}): string {
-  checkSize(opts.size);
+  checkSize(opts.size, QR_SIZE_MAX);
   const m = qrMatrix(text);
   const n = fullSize(m);
   const px = opts.size ?? n * DEFAULT_MODULE_PX;
@@ -123,11 +128,11 @@ export function qrSvg(text: string, opts: QrImageOptions = {}): string {
 
 /**
  * A PNG image of the QR code of `text`: black on opaque white, whole pixels per module.
- * @throws TypeError, RangeError as qrMatrix; RangeError when `opts.size` is out of bounds or too
+ * @throws TypeError, RangeError as qrMatrix; RangeError when `opts.size` is out of bounds (at most QR_PNG_SIZE_MAX) or too
  * small for this symbol at MIN_MODULE_PX pixels per module.
  */
 export async function qrPng(text: string, opts: QrImageOptions = {}): Promise<Buffer> {
-  checkSize(opts.size);
+  checkSize(opts.size, QR_PNG_SIZE_MAX);
   const m = qrMatrix(text);
   const n = fullSize(m);
   const scale = opts.size === undefined ? DEFAULT_MODULE_PX : Math.floor(opts.size / n);

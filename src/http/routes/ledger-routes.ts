@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
+import { createCheckpointGate } from '../checkpoint-gate.js';
 import { EXAMPLE_ENTRY } from '../entry-example.js';
 import { json, problems } from '../openapi.js';
 import { entryRef, recordView } from '../schemas/common.js';
@@ -17,9 +18,12 @@ const text = (description: string) => ({ description, content: { 'text/plain': {
 
 export interface LedgerRoutesOptions {
   readonly ledger: Ledger;
+  /** Least time between two checkpoints signed for `?minSize=` requests (src/http/checkpoint-gate.ts). */
+  readonly checkpointMinIntervalMs?: number | undefined;
 }
 
-export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app: FastifyInstance, { ledger }) => {
+export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app: FastifyInstance, { ledger, checkpointMinIntervalMs }) => {
+  const gate = createCheckpointGate(ledger, checkpointMinIntervalMs === undefined ? {} : { minIntervalMs: checkpointMinIntervalMs });
   app.post(
     '/v1/entries',
     {
@@ -90,7 +94,9 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
       schema: {
         operationId: 'getCheckpoint',
         summary: 'Latest signed checkpoint (C2SP tlog-checkpoint signed note, text/plain)',
-        description: 'With minSize, a new checkpoint is signed on demand when the latest does not cover that many records yet.',
+        description:
+          'With minSize, a new checkpoint is signed on demand when the latest does not cover that many records yet ' +
+          '(at most one per second: the answer may wait up to a second).',
         tags: ['checkpoints'],
         querystring: { type: 'object', properties: { minSize: uint }, additionalProperties: false },
         response: { 200: text('Origin, tree size and root hash lines, a blank line, and the ledger key\'s signature line'), ...problems(400) },
@@ -98,7 +104,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     },
     async (request, reply) => {
       const { minSize } = request.query as { minSize?: number };
-      const cp = ledger.checkpoint(minSize ?? 0);
+      const cp = await gate.checkpoint(minSize ?? 0);
       return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache').send(cp.note);
     },
   );

@@ -11,7 +11,8 @@ import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
 import { codeParams as params } from '../schemas/common.js';
-import { LABELS_PER_SHEET, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrPng, qrSvg, type Label } from '../qr.js';
+import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrPng, qrSvg, type Label } from '../qr.js';
+import { createQrPngCache, type QrPngCache } from '../qr-cache.js';
 
 /** The public URL when the app is built without one (tests, embedding). */
 export const DEFAULT_PUBLIC_URL = 'http://localhost';
@@ -23,28 +24,31 @@ const CACHE_CONTROL = 'public, max-age=3600';
 // directly should still run nothing and load nothing.
 const SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
-const sizeQuery = {
-  type: 'object',
-  properties: {
-    size: {
-      type: 'integer',
-      minimum: QR_SIZE_MIN,
-      maximum: QR_SIZE_MAX,
-      description: 'Image width in pixels. PNG: the largest whole number of pixels per module that fits. Default: 8 pixels per module.',
+const sizeQuery = (maximum: number) =>
+  ({
+    type: 'object',
+    properties: {
+      size: {
+        type: 'integer',
+        minimum: QR_SIZE_MIN,
+        maximum,
+        description: 'Image width in pixels. PNG: the largest whole number of pixels per module that fits. Default: 8 pixels per module.',
+      },
     },
-  },
-  additionalProperties: false,
-} as const;
+    additionalProperties: false,
+  }) as const;
 
 export interface QrRoutesOptions {
   readonly ledger: Ledger;
   /** Public base URL of the resolver, read on every request (serve learns it after listening). Default http://localhost. */
   readonly publicUrl?: (() => string) | undefined;
+  /** Rendered PNGs by URI and size. Default: a fresh cache of QR_PNG_CACHE_ENTRIES images. */
+  readonly pngCache?: QrPngCache | undefined;
 }
 
 const UNITS: Readonly<Record<string, string>> = { KGM: 'kg', TNE: 't', GRM: 'g', H87: 'pcs', C62: 'pcs', MTR: 'm', MTK: 'm²', MTQ: 'm³', LTR: 'l' };
 
-export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl = () => DEFAULT_PUBLIC_URL }) => {
+export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl = () => DEFAULT_PUBLIC_URL, pngCache = createQrPngCache() }) => {
   /** The object's state (404 when unknown, 400 when malformed) and the URI its QR encodes. */
   async function resolve(code: string) {
     const state = await ledger.object(code);
@@ -73,7 +77,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
       'Unknown objects are 404: only commissioned codes get a QR.',
     tags: ['labels'],
     params,
-    querystring: sizeQuery,
+    querystring: sizeQuery(format === 'PNG' ? QR_PNG_SIZE_MAX : QR_SIZE_MAX),
     response: {
       200: {
         description: `${format} image`,
@@ -94,7 +98,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
   app.get('/v1/objects/:code/qr.png', { schema: qrSchema('PNG', 'image/png') }, async (request, reply) => {
     const { uri } = await resolve((request.params as { code: string }).code);
     const { size } = request.query as { size?: number };
-    const png = await render(() => qrPng(uri, { size }));
+    const png = await render(() => pngCache.get(`${size ?? 'default'} ${uri}`, () => qrPng(uri, { size })));
     return image(reply, 'image/png', uri).send(png);
   });
 
