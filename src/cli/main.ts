@@ -73,11 +73,25 @@ function requireFile(path: string, what: string): string {
   return path;
 }
 
+/** Longest Retry-After the CLI waits out on a 429 before giving up with the service's problem. */
+const MAX_RATE_LIMIT_WAIT_S = 60;
+
 async function http(url: string, init?: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (cause) {
-    throw unreachable(url, cause);
+  // Expensive routes are rate-limited per client (429 + Retry-After): a script that proves many
+  // submissions waits its turn, twice at most, instead of failing. Only reads are retried: a
+  // refused POST has done nothing, but retrying writes is the caller's decision.
+  for (let attempt = 0; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(url, init);
+    } catch (cause) {
+      throw unreachable(url, cause);
+    }
+    const wait = Number(res.headers.get('retry-after'));
+    const isRead = (init?.method ?? 'GET') === 'GET';
+    if (res.status !== 429 || !isRead || attempt >= 2 || !Number.isFinite(wait) || wait < 0 || wait > MAX_RATE_LIMIT_WAIT_S) return res;
+    await res.body?.cancel();
+    await new Promise((r) => setTimeout(r, wait * 1000));
   }
 }
 
