@@ -13,12 +13,11 @@ import { readPrivateKey, readPublicKey } from '../../src/cli/keyfiles.js';
 import { REPO_ROOT } from '../../src/cli/demo.js';
 import { signEntry, signingMessage, verifyEntrySignature } from '../../src/core/entry.js';
 import { EXAMPLE_ENTRY } from '../../src/http/entry-example.js';
-import { buildApp } from '../../src/http/app.js';
 import { json, registerOpenApi } from '../../src/http/openapi.js';
 import { obj } from '../../src/http/schemas/common.js';
-import { makeLedger } from '../helpers.js';
 import { seededDemo } from './demo-app.js';
 import { examples, GREEN, UNKNOWN, urlOf, type Example } from './openapi-examples.js';
+import { appOnLedger } from './app-on-ledger.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -268,12 +267,7 @@ t.test('problem answers are application/problem+json matching Problem, with a do
 });
 
 t.test('503 from a closed ledger is a documented Problem', async (t) => {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   const doc = await docOf(app);
   await L.ledger.close();
   const res = await app.inject({ method: 'POST', url: '/v1/entries', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(EXAMPLE_ENTRY) });

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { buildApp } from '../../src/http/app.js';
 import { PAGE_CSP } from '../../src/http/page.js';
 import { DOCS_CSP } from '../../src/http/security.js';
-import { makeLedger, party } from '../helpers.js';
+import { party } from '../helpers.js';
+import { appOnLedger } from './app-on-ledger.js';
 
 const LOT = 'https://id.gs1.org/01/09506000134352/10/SEC-1';
 const enc = encodeURIComponent;
@@ -18,12 +18,7 @@ const directives = (csp: unknown): string[] =>
     .sort();
 
 async function setup(t: Test) {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   const supplier = party('supplier-sec');
   await L.register(supplier, ['supplier']);
   await L.ledger.submit([

@@ -1,16 +1,11 @@
 import t from 'tap';
-import { buildApp } from '../../src/http/app.js';
-import { makeLedger, party } from '../helpers.js';
+import { party } from '../helpers.js';
+import { appOnLedger } from './app-on-ledger.js';
 
 const GTIN_LOT = 'https://id.gs1.org/01/09506000134352/10/L%2F1';
 
 t.test('object routes: state, upstream, downstream, history, footprint; 404 and 400 as problem+json', async (t) => {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   const sup = party('sup');
   const man = party('man');
   await L.register(sup, ['supplier']);

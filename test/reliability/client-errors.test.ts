@@ -7,9 +7,8 @@ import t from 'tap';
 import { connect } from 'node:net';
 import { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../../src/http/app.js';
 import { answerClientError } from '../../src/http/client-error.js';
-import { makeLedger } from '../helpers.js';
+import { appOnLedger } from '../http/app-on-ledger.js';
 
 interface RawAnswer {
   status: number;
@@ -42,12 +41,7 @@ function rawRequest(port: number, request: string): Promise<RawAnswer> {
 }
 
 t.test('errors before routing are problem+json', async (t) => {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { app } = await appOnLedger(t);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const cases: Array<[string, string, number, string]> = [

@@ -4,16 +4,11 @@
  */
 import t, { type Test } from 'tap';
 import { toBase64Url } from '../../src/core/bytes.js';
-import { buildApp } from '../../src/http/app.js';
-import { makeLedger, party } from '../helpers.js';
+import { party } from '../helpers.js';
+import { appOnLedger } from '../http/app-on-ledger.js';
 
 async function setup(t: Test) {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   /** A registration signed over a name holding U+FFFD, as a body with `bytes` in place of the character. */
   const bodyWith = (bytes: number[], participant = 'p-new'): Buffer => {
     const entry = L.sign(L.operator, { type: 'participant.register', participant, name: 'Caf\uFFFD', roles: ['supplier'], publicKey: toBase64Url(party('x').publicKey) });

@@ -7,16 +7,11 @@ import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
 import { nobleEd25519 } from '../../src/core/ed25519.js';
 import { keyIdOf } from '../../src/core/keys.js';
-import { buildApp } from '../../src/http/app.js';
 import { makeLedger, party, payloadOf } from '../helpers.js';
+import { appOnLedger } from '../http/app-on-ledger.js';
 
 async function setup(t: Test) {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   const supplier = party('supplier-r');
   const other = party('other-r');
   await L.register(supplier);

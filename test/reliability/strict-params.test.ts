@@ -4,16 +4,11 @@
  * And /problems/<code> knows only the codes of the error table, not Object.prototype's members.
  */
 import t from 'tap';
-import { buildApp } from '../../src/http/app.js';
-import { makeLedger, party } from '../helpers.js';
+import { party } from '../helpers.js';
+import { appOnLedger } from '../http/app-on-ledger.js';
 
 t.test('numbers in paths and queries are strict decimals', async (t) => {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { L, app } = await appOnLedger(t);
   await L.register(party('supplier-s'));
   L.ledger.checkpoint(2);
   const refused = [
@@ -42,12 +37,7 @@ t.test('numbers in paths and queries are strict decimals', async (t) => {
 });
 
 t.test("/problems/<code> answers only the table's codes", async (t) => {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
+  const { app } = await appOnLedger(t);
   for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
     const res = await app.inject(`/problems/${name}`);
     t.equal(res.statusCode, 404, name);
