@@ -5,17 +5,12 @@
 import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { buildApp, type AppOptions } from '../../src/http/app.js';
-import { makeLedger } from '../helpers.js';
+import type { AppOptions } from '../../src/http/app.js';
+import { appOnLedger } from '../http/app-on-ledger.js';
 
-async function listening(t: Test, extra: Partial<AppOptions> = {}) {
-  const L = await makeLedger();
-  const app = await buildApp({ ledger: L.ledger, ...extra });
+async function listening(t: Test, extra: Partial<Omit<AppOptions, 'ledger'>> = {}) {
+  const { app } = await appOnLedger(t, extra);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  t.teardown(async () => {
-    await app.close();
-    await L.close();
-  });
   return { app, port: (app.server.address() as AddressInfo).port };
 }
 
@@ -35,34 +30,29 @@ function outcome(socket: Socket, boundMs: number): Promise<{ closed: boolean; re
 
 const SHORT = { headersTimeoutMs: 300, requestTimeoutMs: 600, checkIntervalMs: 100 };
 
-t.test('a client that dribbles its body is cut off at the request timeout', async (t) => {
+/**
+ * A slow client: sends `start`, then `drip` every 100 ms, which keeps the socket active so that
+ * only a deadline ends it. Expects the server to answer 408 and close the connection.
+ */
+async function slowClientIsCutOff(t: Test, start: string, drip: string): Promise<void> {
   const { port } = await listening(t, { serverLimits: SHORT });
   const socket = connect(port, '127.0.0.1');
-  socket.write('POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n');
-  // A byte every 100 ms keeps the socket active: only a whole-request deadline ends this.
-  const drip = setInterval(() => socket.writable && socket.write('{'), 100);
+  socket.write(start);
+  const timer = setInterval(() => socket.writable && socket.write(drip), 100);
   t.teardown(() => {
-    clearInterval(drip);
+    clearInterval(timer);
     socket.destroy();
   });
   const { closed, received } = await outcome(socket, 10_000);
   t.ok(closed, 'the server closed the connection');
   t.match(received, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout');
-});
+}
 
-t.test('a client that never finishes its headers is cut off at the headers timeout', async (t) => {
-  const { port } = await listening(t, { serverLimits: SHORT });
-  const socket = connect(port, '127.0.0.1');
-  socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-  const drip = setInterval(() => socket.writable && socket.write('X-A: b\r\n'), 100);
-  t.teardown(() => {
-    clearInterval(drip);
-    socket.destroy();
-  });
-  const { closed, received } = await outcome(socket, 10_000);
-  t.ok(closed, 'the server closed the connection');
-  t.match(received, /^HTTP\/1\.1 408 /, 'with 408 Request Timeout');
-});
+t.test('a client that dribbles its body is cut off at the request timeout', (t) =>
+  slowClientIsCutOff(t, 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n', '{'));
+
+t.test('a client that never finishes its headers is cut off at the headers timeout', (t) =>
+  slowClientIsCutOff(t, 'GET /healthz HTTP/1.1\r\nHost: x\r\n', 'X-A: b\r\n'));
 
 t.test('connections beyond the cap are closed on accept', async (t) => {
   const { port } = await listening(t, { serverLimits: { maxConnections: 2 } });
