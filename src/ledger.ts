@@ -44,6 +44,7 @@ import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/s
 import { downstream, history, pactFootprint, requireCode, shipmentAt, upstream, type TraceReader } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
+import { createReadiness, notReadyError, type Readiness } from './readiness.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
 
 export interface Receipt {
@@ -75,6 +76,12 @@ export interface LedgerOptions {
    * the event loop. Must give the same verdicts as `ed`.
    */
   readonly verifyMany?: VerifyMany;
+  /**
+   * Conditions under which writes are refused (src/readiness.ts); the ledger holds 'sync-failed'
+   * and 'closing' itself, others (start-up verification, lock, background verifier) are held by
+   * their owners. Default: a fresh one, ready.
+   */
+  readonly readiness?: Readiness;
 }
 
 export interface GenesisOptions {
@@ -200,6 +207,7 @@ export function openLedger(options: LedgerOptions) {
   let failed: LedgerError | undefined;
   const knownKeys = new Map<string, Uint8Array>();
   const verifyMany = options.verifyMany;
+  const readiness = options.readiness ?? createReadiness();
   let checkpointTimer: NodeJS.Timeout | undefined;
   /** Queries waiting for the commits they could see to be durable. */
   let barrierWaiters: Array<{ size: number; resolve: () => void }> = [];
@@ -469,6 +477,11 @@ export function openLedger(options: LedgerOptions) {
       for (const job of jobs) job.reject(failed);
       return;
     }
+    if (!readiness.ready()) {
+      const error = notReadyError(readiness);
+      for (const job of jobs) job.reject(error);
+      return;
+    }
     let outcomes: Outcome[];
     const before = head;
     try {
@@ -508,6 +521,7 @@ export function openLedger(options: LedgerOptions) {
         // no longer known to be on disk. Stop writing (as PostgreSQL does) rather than guess; on
         // restart the start-up check and SQLite's recovery decide what survived.
         failed = new LedgerError('LEDGER_UNAVAILABLE', `the ledger stopped accepting writes: syncing to disk failed (${(cause as Error).message}); restart it`, { cause });
+        readiness.hold('sync-failed', failed.message);
         for (const group of [...covered, ...unsynced]) group.settle(failed);
         unsynced = [];
         releaseBarriers();
@@ -620,6 +634,8 @@ export function openLedger(options: LedgerOptions) {
     verifierKey,
     ledgerPublicKey,
     maxBatchEntries: maxBatch,
+    /** What keeps writes refused now, if anything (`/readyz`). */
+    readiness,
 
     /** Records on disk (what reads and proofs show). */
     size: () => durable.size,
@@ -651,6 +667,7 @@ export function openLedger(options: LedgerOptions) {
     submit(values: readonly unknown[]): Promise<Receipt[]> {
       if (closed) return Promise.reject(new LedgerError('LEDGER_UNAVAILABLE', 'the ledger is closed'));
       if (failed !== undefined) return Promise.reject(failed);
+      if (!readiness.ready()) return Promise.reject(notReadyError(readiness));
       if (values.length === 0) return Promise.reject(new LedgerError('LEDGER_ENTRY_INVALID', 'empty batch'));
       if (values.length > maxBatch) {
         return Promise.reject(new LedgerError('LEDGER_BATCH_TOO_LARGE', `a batch may carry at most ${maxBatch} entries, got ${values.length}`));
@@ -903,6 +920,7 @@ export function openLedger(options: LedgerOptions) {
         await (syncing ?? new Promise((r) => setImmediate(r)));
       }
       closed = true;
+      readiness.hold('closing', 'the ledger is shutting down');
       if (checkpointTimer) clearTimeout(checkpointTimer);
       if (durable.size > 0 && failed === undefined) {
         signCheckpointNow();

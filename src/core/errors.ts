@@ -60,6 +60,7 @@ export const ERROR_CODES = {
   LEDGER_RATE_LIMITED: { status: 429, title: 'Too many requests from this client' },
   LEDGER_STORE_CORRUPT: { status: 500, title: 'Stored log failed its integrity check' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'Ledger is not accepting writes' },
+  LEDGER_NOT_READY: { status: 503, title: 'Ledger is not ready for writes' },
   LEDGER_INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -60,7 +60,7 @@ const WHY: Readonly<Record<number, string>> = {
   422: 'Well-formed but refers to something that cannot be used (unknown object or shipment, unit mismatch), or a footprint that cannot be expressed',
   429: 'Too many requests from this client to this route; retry after Retry-After seconds',
   500: 'Our fault (a bug, or a stored log that failed its integrity check); logged',
-  503: 'The ledger is closing or a commit failed; nothing was written. Retry.',
+  503: 'Not accepting writes now (closing, a failed commit, or a readiness condition: see GET /readyz); nothing was written.',
 };
 
 /**

@@ -59,7 +59,9 @@ export function sendError(err: FastifyError, request: FastifyRequest, reply: Fas
   const ledgerError = err instanceof LedgerError ? err : fromFastifyError(err);
   if (ledgerError !== undefined) {
     const problem = problemOf(ledgerError.code, ledgerError.message, request.url, ledgerError.details as Record<string, unknown> | undefined);
-    if (problem.status >= 500) request.log.error({ err }, 'server error');
+    if (problem.status >= 500 && ledgerError.code !== 'LEDGER_NOT_READY') request.log.error({ err }, 'server error');
+    // RFC 9110 §10.2.3: a 503 or 429 may say when to come back.
+    if (typeof problem['retryAfter'] === 'number') reply.header('retry-after', String(problem['retryAfter']));
     return sendProblem(reply, problem);
   }
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {

@@ -6,11 +6,12 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
+import { notReadyError } from '../../readiness.js';
 import { createCheckpointGate } from '../checkpoint-gate.js';
 import { EXAMPLE_ENTRY } from '../entry-example.js';
 import { json, problems } from '../openapi.js';
 import { entryRef, recordView } from '../schemas/common.js';
-import { checkpointList, consistencyProof, health, inclusionProof, participant, participantList, receipt, recordsPage } from '../schemas/ledger.js';
+import { checkpointList, consistencyProof, health, inclusionProof, participant, participantList, readiness, receipt, recordsPage } from '../schemas/ledger.js';
 
 const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const hex64 = { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } as const;
@@ -214,11 +215,38 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
 
   app.get(
     '/healthz',
-    { schema: { operationId: 'getHealth', summary: 'Liveness and log size', tags: ['service'], response: { 200: json('Alive', health), ...problems() } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness and log size',
+        description: 'Says only that the process answers; whether it accepts writes is GET /readyz.',
+        tags: ['service'],
+        response: { 200: json('Alive', health), ...problems() },
+      },
+    },
     async () => ({
-    status: 'ok',
-    size: ledger.size(),
+      status: 'ok',
+      size: ledger.size(),
       checkpointSize: ledger.checkpoint().size,
     }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        operationId: 'getReadiness',
+        summary: 'Can the ledger accept writes now?',
+        description:
+          '200 when a submission would be taken. Otherwise 503 LEDGER_NOT_READY, whose `readiness` is "verifying" while the start-up check runs ' +
+          '(reads are served meanwhile) or "not-ready", and whose `conditions` list what holds writes back (src/readiness.ts).',
+        tags: ['service'],
+        response: { 200: json('Ready', readiness), ...problems(503) },
+      },
+    },
+    async () => {
+      if (!ledger.readiness.ready()) throw notReadyError(ledger.readiness);
+      return { status: 'ready', size: ledger.size() };
+    },
   );
 };

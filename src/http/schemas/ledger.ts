@@ -48,3 +48,5 @@ export const participant = obj({
 export const participantList = obj({ participants: arr(participant) });
 
 export const health = obj({ status: { type: 'string', const: 'ok' }, size: uint, checkpointSize: uint });
+
+export const readiness = obj({ status: { type: 'string', const: 'ready' }, size: uint });
