@@ -12,6 +12,8 @@ import { LedgerError } from './core/errors.js';
 export type NotReadyReason =
   /** The start-up check of the whole chain and tree (and derived state) is running. */
   | 'verifying'
+  /** The start-up check that the registry and projections are what the log derives is running. */
+  | 'verifying-state'
   /** A verification (start-up or background) found the log or derived state inconsistent. */
   | 'verification-failed'
   /** The store cannot be written (read-only directory or file, disk full). */
