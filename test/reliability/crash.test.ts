@@ -1,3 +1,4 @@
+// Issue 16: the crash case of the adversarial suite (test/reliability/).
 // Durability: kill -9 the service while it takes concurrent submissions; every entry it
 // acknowledged must be in the database afterwards, and the log must pass the start-up check.
 // (A killed process loses nothing the kernel already holds; that nothing is acknowledged before
