@@ -34,6 +34,7 @@ import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
 import { runMonitor } from '../audit/monitor.js';
 import { describeFetchFailure, isFetchFailure } from '../platform/fetch-failure.js';
 import { CliError, UsageError } from './cli-error.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { commandUsage, overviewUsage, packageVersion } from './usage.js';
 import { parseReportFile, renderReportHtml, verifyReport, type Report } from '../audit/reports.js';
 
@@ -546,7 +547,13 @@ async function run(argv: string[]): Promise<number> {
       const db = resolve(values['db'] as string);
       if (existsSync(db)) throw new Error(`${db} already exists; a ledger is initialised once`);
       mkdirSync(dirname(db), { recursive: true });
-      const info = await initDataDir({ db, origin: values['origin'] as string, operatorId: values['operator-id'] as string, operatorName: values['operator-name'] as string });
+      const lock = lockDataDir(db, 'init');
+      let info;
+      try {
+        info = await initDataDir({ db, origin: values['origin'] as string, operatorId: values['operator-id'] as string, operatorName: values['operator-name'] as string });
+      } finally {
+        lock.release();
+      }
       console.log(`initialised ${db}\nledger key (publish this): ${info.verifierKey}\noperator key: ${info.operatorKeyPath}`);
       return 0;
     }
@@ -628,7 +635,14 @@ async function run(argv: string[]): Promise<number> {
     case 'rebuild': {
       const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB } });
       const db = requireFile(resolve(values['db'] as string), 'database file');
-      const store = openSqliteStore(db);
+      const lock = lockDataDir(db, 'rebuild');
+      let store;
+      try {
+        store = openSqliteStore(db);
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       try {
         const started = Date.now();
         const progress = process.stderr.isTTY
@@ -639,6 +653,7 @@ async function run(argv: string[]): Promise<number> {
         console.log(`rebuilt the derived tables from ${records} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await store.close();
+        lock.release();
       }
       return 0;
     }
