@@ -29,7 +29,8 @@ import { DEMO_DB } from './demo-ledger.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
+import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN, ledgerKeyPath, operatorKeyPath } from './setup.js';
+import { backupDatabase } from './backup.js';
 import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
 import { runMonitor } from '../audit/monitor.js';
 import { describeFetchFailure, isFetchFailure } from '../platform/fetch-failure.js';
@@ -630,6 +631,22 @@ async function run(argv: string[]): Promise<number> {
         throw isFetchFailure(e) ? unreachable(url, e) : e;
       });
       console.log(demoUrls(url, highlights).join('\n'));
+      return 0;
+    }
+    case 'backup': {
+      const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB }, out: { type: 'string' } });
+      const db = requireFile(resolve(values['db'] as string), 'database file');
+      const out = resolve(required(values, 'out'));
+      const started = Date.now();
+      const progress = process.stderr.isTTY
+        ? (done: number, total: number) => process.stderr.write(`\rbacking up: ${done}/${total} pages (${Math.round((100 * done) / Math.max(1, total))}%)`)
+        : undefined;
+      const copy = await backupDatabase(db, out, progress);
+      if (progress) process.stderr.write('\n');
+      console.log(
+        `backed up ${copy.records} records (latest checkpoint: size ${copy.checkpointSize ?? 'none'}) to ${copy.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+          `the keys are not in it: back up ${ledgerKeyPath(db)} and ${operatorKeyPath(db)} once, separately; check the copy with trace-ledger verify --db ${copy.out} --key <ledger key>`,
+      );
       return 0;
     }
     case 'rebuild': {

@@ -62,11 +62,19 @@ const COMMANDS: Record<string, CommandHelp> = {
   demo        [--url URL] [--db data/demo/ledger.db]
               load the demo cluster into a running service (keys in keys/, operator key beside --db)`,
   },
+  backup: {
+    group: 'Operator',
+    text: `
+  backup      --out FILE [--db data/ledger.db]
+              consistent copy of the database while the service runs (SQLite online backup);
+              the keys beside it are not copied: back them up once, separately`,
+  },
   rebuild: {
     group: 'Tracing',
     text: `
   rebuild     [--db data/ledger.db]
-              recreate the registry and traceability tables from the log alone (stop the service first)`,
+              recreate the registry and traceability tables from the log alone (refused while
+              the service runs: stop it first)`,
   },
   qr: {
     group: 'Labels',
