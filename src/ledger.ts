@@ -467,7 +467,7 @@ export function openLedger(options: LedgerOptions) {
       return optimistic;
     } catch (cause) {
       head = before;
-      if (rejected === undefined) throw cause; // the commit failed, not a job
+      if (rejected === undefined || isUnwritable(cause)) throw cause; // the commit failed, not a job
       if (jobs.length === 1) return [{ ok: false, error: rejected.error }];
     }
     const outcomes: Outcome[] = [];
@@ -478,6 +478,7 @@ export function openLedger(options: LedgerOptions) {
           outcomes.push({ ok: true, receipts: store.savepoint(() => sequence(job)) });
         } catch (error) {
           head = saved;
+          if (isUnwritable(error)) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -507,6 +508,9 @@ export function openLedger(options: LedgerOptions) {
       // The commit itself failed (disk full, I/O error): nothing of this group was written.
       head = before;
       const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
+      // Not a refused entry: nothing can be written until an operator frees space or makes the
+      // store writable. /readyz says so (writes are refused with LEDGER_NOT_READY until a restart).
+      if (isUnwritable(cause)) readiness.hold('store-unwritable', `${(cause as Error).message}; fix it and restart the service`);
       tell((o) => o.commitFailed());
       for (const job of jobs) job.reject(error);
       return;
@@ -561,14 +565,24 @@ export function openLedger(options: LedgerOptions) {
     if (closed || (latest !== undefined && latest.size >= durable.size) || checkpointTimer !== undefined) return;
     const wait = lastCheckpointAt + checkpointInterval - now();
     if (wait <= 0) {
-      signCheckpointNow();
+      signScheduledCheckpoint();
       return;
     }
     checkpointTimer = setTimeout(() => {
       checkpointTimer = undefined;
-      if (!closed) signCheckpointNow();
+      if (!closed) signScheduledCheckpoint();
     }, wait);
     checkpointTimer.unref();
+  }
+
+  /** An automatic checkpoint runs on a timer: a store that cannot be written is reported, not thrown. */
+  function signScheduledCheckpoint(): void {
+    try {
+      signCheckpointNow();
+    } catch (e) {
+      if (!isUnwritable(e)) throw e;
+      readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
+    }
   }
 
   /** Sign a checkpoint of the durable head, after proving it consistent with the previous one. */
@@ -988,6 +1002,9 @@ export function openLedger(options: LedgerOptions) {
 }
 
 const toBase64UrlKey = (k: Uint8Array): string => Buffer.from(k).toString('base64url');
+
+/** The store cannot be written at all (disk full, read-only): the commit failed, no entry was at fault. */
+const isUnwritable = (e: unknown): boolean => e instanceof LedgerError && e.code === 'LEDGER_STORE_UNWRITABLE';
 
 export type Ledger = ReturnType<typeof openLedger>;
 

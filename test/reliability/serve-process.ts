@@ -13,14 +13,30 @@ export interface Finished {
   readonly stderr: string;
 }
 
+const spawnOptions = (as: Pick<SpawnOptions, 'uid' | 'gid'>): SpawnOptions => ({ stdio: ['ignore', 'pipe', 'pipe'], ...as });
+
+/**
+ * What the command itself wrote to stderr. Under tap, a child run as another user also gets tap's
+ * process-info hook (injected into every spawn), which fails at exit writing under the repository
+ * (.tap/, owned by the user running tap) and prints a stack after the command's own output.
+ */
+export const ownStderr = (r: Finished): string => r.stderr.split(/^node:fs:\d+\n/m)[0]!;
+
 /** Run a command to its end. `as` runs it under another uid/gid (tests that need a non-root user). */
 export function runCli(args: readonly string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  const child = spawn(process.execPath, [BIN, ...args], spawnOptions(as));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  // A command that should have refused but serves instead must fail the test, not hang it.
+  const limit = setTimeout(() => child.kill('SIGKILL'), 90_000);
+  return new Promise((resolve) =>
+    child.once('close', (code) => {
+      clearTimeout(limit);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 export interface Service {
@@ -35,7 +51,7 @@ export interface Service {
  * @throws when it exits first (its stderr is in the message)
  */
 export function startServe(db: string, as: Pick<SpawnOptions, 'uid' | 'gid'> = {}): Promise<Service> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0'], spawnOptions(as));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let out = '';
   let err = '';
