@@ -33,6 +33,13 @@ const COMMANDS: Record<string, CommandHelp> = {
   participant revoke --id ID --kid KID [--reason TEXT]
               sign with the operator key (--key data/operator.key.pem) and submit (--url)`,
   },
+  backup: {
+    group: 'Operator',
+    text: `
+  backup      --out FILE [--db data/ledger.db]
+              consistent copy of the database while the service runs (SQLite online backup);
+              the keys beside it are not copied: back them up once, separately`,
+  },
   keygen: {
     group: 'Participants',
     text: `
@@ -61,13 +68,6 @@ const COMMANDS: Record<string, CommandHelp> = {
     text: `
   demo        [--url URL] [--db data/demo/ledger.db]
               load the demo cluster into a running service (keys in keys/, operator key beside --db)`,
-  },
-  backup: {
-    group: 'Operator',
-    text: `
-  backup      --out FILE [--db data/ledger.db]
-              consistent copy of the database while the service runs (SQLite online backup);
-              the keys beside it are not copied: back them up once, separately`,
   },
   rebuild: {
     group: 'Tracing',
