@@ -84,6 +84,19 @@ export interface LedgerOptions {
   readonly readiness?: Readiness;
 }
 
+/**
+ * What the ledger tells an observer (the metrics of src/http/metrics.ts), so that it need not
+ * poll. Calls are synchronous and must not throw.
+ */
+export interface LedgerObserver {
+  /** A group commit is durable: the records it appended, and ms from its commit to the end of its sync. */
+  durable(records: number, commitToDurableMs: number): void;
+  /** An fdatasync failed (the ledger then holds 'sync-failed'). */
+  syncFailed(): void;
+  /** A commit failed (nothing of its group was written), e.g. disk full or a read-only store. */
+  commitFailed(): void;
+}
+
 export interface GenesisOptions {
   readonly operator: { readonly id: string; readonly name: string; readonly publicKey: Uint8Array };
 }
@@ -202,7 +215,7 @@ export function openLedger(options: LedgerOptions) {
   let queue: Job[] = [];
   let flushScheduled = false;
   /** Committed groups waiting for a sync: how to answer them, and the head they leave. */
-  let unsynced: Array<{ settle: (failure?: LedgerError) => void; head: Head }> = [];
+  let unsynced: Array<{ settle: (failure?: LedgerError) => void; head: Head; records: number; committedAt: number }> = [];
   let syncing: Promise<void> | undefined;
   let failed: LedgerError | undefined;
   const knownKeys = new Map<string, Uint8Array>();
@@ -213,6 +226,10 @@ export function openLedger(options: LedgerOptions) {
   let barrierWaiters: Array<{ size: number; resolve: () => void }> = [];
   let lastCheckpointAt = 0;
   let closed = false;
+  /** Submissions taken and not yet answered (queued, committing or waiting for their sync). */
+  let pending = 0;
+  const observers = new Set<LedgerObserver>();
+  const tell = (f: (o: LedgerObserver) => void): void => observers.forEach(f);
 
   function corrupt(why: string): never {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `refusing to serve a corrupted log: ${why}`);
@@ -450,7 +467,7 @@ export function openLedger(options: LedgerOptions) {
       return optimistic;
     } catch (cause) {
       head = before;
-      if (rejected === undefined) throw cause; // the commit failed, not a job
+      if (rejected === undefined || isUnwritable(cause)) throw cause; // the commit failed, not a job
       if (jobs.length === 1) return [{ ok: false, error: rejected.error }];
     }
     const outcomes: Outcome[] = [];
@@ -461,6 +478,7 @@ export function openLedger(options: LedgerOptions) {
           outcomes.push({ ok: true, receipts: store.savepoint(() => sequence(job)) });
         } catch (error) {
           head = saved;
+          if (isUnwritable(error)) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -490,6 +508,10 @@ export function openLedger(options: LedgerOptions) {
       // The commit itself failed (disk full, I/O error): nothing of this group was written.
       head = before;
       const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
+      // Not a refused entry: nothing can be written until an operator frees space or makes the
+      // store writable. /readyz says so (writes are refused with LEDGER_NOT_READY until a restart).
+      if (isUnwritable(cause)) readiness.hold('store-unwritable', `${(cause as Error).message}; fix it and restart the service`);
+      tell((o) => o.commitFailed());
       for (const job of jobs) job.reject(error);
       return;
     }
@@ -501,7 +523,7 @@ export function openLedger(options: LedgerOptions) {
         else if (o.ok) job.resolve(o.receipts);
         else job.reject(o.error);
       });
-    unsynced.push({ settle, head });
+    unsynced.push({ settle, head, records: head.size - before.size, committedAt: performance.now() });
     startSync();
   }
 
@@ -514,6 +536,8 @@ export function openLedger(options: LedgerOptions) {
       () => {
         durable = covered.at(-1)!.head;
         for (const group of covered) group.settle();
+        const at = performance.now();
+        for (const group of covered) tell((o) => o.durable(group.records, at - group.committedAt));
         releaseBarriers();
       },
       (cause: unknown) => {
@@ -522,6 +546,7 @@ export function openLedger(options: LedgerOptions) {
         // restart the start-up check and SQLite's recovery decide what survived.
         failed = new LedgerError('LEDGER_UNAVAILABLE', `the ledger stopped accepting writes: syncing to disk failed (${(cause as Error).message}); restart it`, { cause });
         readiness.hold('sync-failed', failed.message);
+        tell((o) => o.syncFailed());
         for (const group of [...covered, ...unsynced]) group.settle(failed);
         unsynced = [];
         releaseBarriers();
@@ -540,14 +565,24 @@ export function openLedger(options: LedgerOptions) {
     if (closed || (latest !== undefined && latest.size >= durable.size) || checkpointTimer !== undefined) return;
     const wait = lastCheckpointAt + checkpointInterval - now();
     if (wait <= 0) {
-      signCheckpointNow();
+      signScheduledCheckpoint();
       return;
     }
     checkpointTimer = setTimeout(() => {
       checkpointTimer = undefined;
-      if (!closed) signCheckpointNow();
+      if (!closed) signScheduledCheckpoint();
     }, wait);
     checkpointTimer.unref();
+  }
+
+  /** An automatic checkpoint runs on a timer: a store that cannot be written is reported, not thrown. */
+  function signScheduledCheckpoint(): void {
+    try {
+      signCheckpointNow();
+    } catch (e) {
+      if (!isUnwritable(e)) throw e;
+      readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
+    }
   }
 
   /** Sign a checkpoint of the durable head, after proving it consistent with the previous one. */
@@ -640,6 +675,15 @@ export function openLedger(options: LedgerOptions) {
     /** Records on disk (what reads and proofs show). */
     size: () => durable.size,
 
+    /** Submissions taken and not yet answered (the queue depth of `/metrics`). */
+    pendingSubmissions: () => pending,
+
+    /** Tell `observer` about commits and failures from now on; returns the function that stops it. */
+    observe(observer: LedgerObserver): () => void {
+      observers.add(observer);
+      return () => void observers.delete(observer);
+    },
+
     /** Write the genesis entry of an empty log and its first checkpoint. */
     async initGenesis(opts: GenesisOptions): Promise<Receipt> {
       if (head.size !== 0) throw new LedgerError('LEDGER_PERMISSION_DENIED', 'the log already has a genesis entry');
@@ -693,7 +737,9 @@ export function openLedger(options: LedgerOptions) {
             setImmediate(flush);
           }
         });
-      return verifyMany === undefined ? enqueue(prepared) : verifyOffThread(prepared, batch).then(enqueue);
+      pending++;
+      const answered = verifyMany === undefined ? enqueue(prepared) : verifyOffThread(prepared, batch).then(enqueue);
+      return answered.finally(() => pending--);
     },
 
     /** The latest checkpoint; signs one now when `minSize` asks for records it does not cover yet. */
@@ -956,6 +1002,9 @@ export function openLedger(options: LedgerOptions) {
 }
 
 const toBase64UrlKey = (k: Uint8Array): string => Buffer.from(k).toString('base64url');
+
+/** The store cannot be written at all (disk full, read-only): the commit failed, no entry was at fault. */
+const isUnwritable = (e: unknown): boolean => e instanceof LedgerError && e.code === 'LEDGER_STORE_UNWRITABLE';
 
 export type Ledger = ReturnType<typeof openLedger>;
 

@@ -9,6 +9,8 @@ export const CLI_ERROR_CODES = {
   CLI_FILE_NOT_FOUND: 'A file named on the command line (database, payload, bundle, report) does not exist.',
   CLI_KEY_FILE_NOT_FOUND: 'A key file named by --key, --public-key or --ledger-key (or the operator key beside --db) does not exist.',
   CLI_SERVICE_UNREACHABLE: 'No service answers at the URL (--url, $TRACE_LEDGER_URL, default http://127.0.0.1:8080): start it (`npm start`, `trace-ledger serve`) or give the right URL.',
+  CLI_DATA_DIR_LOCKED: 'Another process (named with its pid) holds the data directory: `serve`, `init` and `rebuild` write the ledger one at a time; `verify --db` and `backup` may run beside them.',
+  CLI_DATA_DIR_READ_ONLY: 'The data directory cannot be written (read-only mount or permissions): the ledger keeps its lock, database and write-ahead log there.',
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;

@@ -29,11 +29,13 @@ import { DEMO_DB } from './demo-ledger.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN } from './setup.js';
+import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN, ledgerKeyPath, operatorKeyPath } from './setup.js';
+import { backupDatabase } from './backup.js';
 import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
 import { runMonitor } from '../audit/monitor.js';
 import { describeFetchFailure, isFetchFailure } from '../platform/fetch-failure.js';
 import { CliError, UsageError } from './cli-error.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { commandUsage, overviewUsage, packageVersion } from './usage.js';
 import { parseReportFile, renderReportHtml, verifyReport, type Report } from '../audit/reports.js';
 
@@ -546,7 +548,13 @@ async function run(argv: string[]): Promise<number> {
       const db = resolve(values['db'] as string);
       if (existsSync(db)) throw new Error(`${db} already exists; a ledger is initialised once`);
       mkdirSync(dirname(db), { recursive: true });
-      const info = await initDataDir({ db, origin: values['origin'] as string, operatorId: values['operator-id'] as string, operatorName: values['operator-name'] as string });
+      const lock = lockDataDir(db, 'init');
+      let info;
+      try {
+        info = await initDataDir({ db, origin: values['origin'] as string, operatorId: values['operator-id'] as string, operatorName: values['operator-name'] as string });
+      } finally {
+        lock.release();
+      }
       console.log(`initialised ${db}\nledger key (publish this): ${info.verifierKey}\noperator key: ${info.operatorKeyPath}`);
       return 0;
     }
@@ -625,10 +633,33 @@ async function run(argv: string[]): Promise<number> {
       console.log(demoUrls(url, highlights).join('\n'));
       return 0;
     }
+    case 'backup': {
+      const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB }, out: { type: 'string' } });
+      const db = requireFile(resolve(values['db'] as string), 'database file');
+      const out = resolve(required(values, 'out'));
+      const started = Date.now();
+      const progress = process.stderr.isTTY
+        ? (done: number, total: number) => process.stderr.write(`\rbacking up: ${done}/${total} pages (${Math.round((100 * done) / Math.max(1, total))}%)`)
+        : undefined;
+      const copy = await backupDatabase(db, out, progress);
+      if (progress) process.stderr.write('\n');
+      console.log(
+        `backed up ${copy.records} records (latest checkpoint: size ${copy.checkpointSize ?? 'none'}) to ${copy.out} in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +
+          `the keys are not in it: back up ${ledgerKeyPath(db)} and ${operatorKeyPath(db)} once, separately; check the copy with trace-ledger verify --db ${copy.out} --key <ledger key>`,
+      );
+      return 0;
+    }
     case 'rebuild': {
       const { values } = parse(args, { db: { type: 'string', default: DEFAULT_DB } });
       const db = requireFile(resolve(values['db'] as string), 'database file');
-      const store = openSqliteStore(db);
+      const lock = lockDataDir(db, 'rebuild');
+      let store;
+      try {
+        store = openSqliteStore(db);
+      } catch (e) {
+        lock.release();
+        throw e;
+      }
       try {
         const started = Date.now();
         const progress = process.stderr.isTTY
@@ -639,6 +670,7 @@ async function run(argv: string[]): Promise<number> {
         console.log(`rebuilt the derived tables from ${records} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {
         await store.close();
+        lock.release();
       }
       return 0;
     }

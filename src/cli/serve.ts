@@ -11,7 +11,8 @@ import { seedDemo, type DemoHighlights } from './demo.js';
 import { assertDemoLedger } from './demo-ledger.js';
 import { digitalLinkPath, parseCode } from '../core/codes.js';
 import { choosePublicUrl, type PublicUrlChoice } from './public-url.js';
-import { DEFAULT_ORIGIN, initDataDir, openDataDir } from './setup.js';
+import { DEFAULT_ORIGIN, initDataDir, openDataDir, type OpenDataDir } from './setup.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 export interface ServeOptions {
   readonly db: string;
@@ -48,15 +49,31 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   // Refuse before creating or binding anything when labels could name no reachable address; the
   // real choice follows the listen (with --port 0 only then is the port known).
   choosePublicUrl({ publicUrl: o.publicUrl, host: o.host, port: o.port, listening: `http://${o.host}:${o.port}`, interfaces });
-  if (!existsSync(o.db)) {
-    mkdirSync(dirname(o.db), { recursive: true });
-    const info = await initDataDir({ db: o.db, origin: o.origin ?? DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator', demo: o.demo });
-    log(`initialised a new ${o.demo ? 'demo ' : ''}ledger in ${o.db}\n  ledger key: ${info.verifierKey}\n  operator key: ${info.operatorKeyPath}`);
-  } else if (o.demo) {
-    await assertDemoLedger(o.db);
+  mkdirSync(dirname(o.db), { recursive: true });
+  // Before anything reads or creates the database: a second process on it would serve stale data
+  // and fail its writes (issue 16). Held until close(); the OS drops it if the process dies.
+  const lock = lockDataDir(o.db, 'serve');
+  let data: OpenDataDir;
+  try {
+    if (!existsSync(o.db)) {
+      const info = await initDataDir({ db: o.db, origin: o.origin ?? DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator', demo: o.demo });
+      log(`initialised a new ${o.demo ? 'demo ' : ''}ledger in ${o.db}\n  ledger key: ${info.verifierKey}\n  operator key: ${info.operatorKeyPath}`);
+    } else if (o.demo) {
+      await assertDemoLedger(o.db);
+    }
+    data = openDataDir(o.db, o.origin, { verifyInWorker: true });
+  } catch (e) {
+    lock.release();
+    throw e;
   }
-  const data = openDataDir(o.db, o.origin, { verifyInWorker: true });
   const { ledger } = data;
+  const closeData = async () => {
+    try {
+      await data.close();
+    } finally {
+      lock.release();
+    }
+  };
   let chosen: PublicUrlChoice | undefined;
   const publicUrl = () => chosen?.url ?? '';
   const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl, testHooks: o.testHooks ?? false });
@@ -64,7 +81,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (e) {
-    await data.close();
+    await closeData();
     throw new Error(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const base = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
@@ -73,7 +90,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       await app.close();
-      await data.close();
+      await closeData();
     })());
   if (o.handleSignals ?? true) {
     const stop = (signal: string) => {

@@ -33,6 +33,13 @@ const COMMANDS: Record<string, CommandHelp> = {
   participant revoke --id ID --kid KID [--reason TEXT]
               sign with the operator key (--key data/operator.key.pem) and submit (--url)`,
   },
+  backup: {
+    group: 'Operator',
+    text: `
+  backup      --out FILE [--db data/ledger.db]
+              consistent copy of the database while the service runs (SQLite online backup);
+              the keys beside it are not copied: back them up once, separately`,
+  },
   keygen: {
     group: 'Participants',
     text: `
@@ -66,7 +73,8 @@ const COMMANDS: Record<string, CommandHelp> = {
     group: 'Tracing',
     text: `
   rebuild     [--db data/ledger.db]
-              recreate the registry and traceability tables from the log alone (stop the service first)`,
+              recreate the registry and traceability tables from the log alone (refused while
+              the service runs: stop it first)`,
   },
   qr: {
     group: 'Labels',

@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   TRACE_FOOTPRINT_UNAVAILABLE: { status: 422, title: 'Footprint cannot be expressed for this object' },
   LEDGER_RATE_LIMITED: { status: 429, title: 'Too many requests from this client' },
   LEDGER_STORE_CORRUPT: { status: 500, title: 'Stored log failed its integrity check' },
+  LEDGER_STORE_UNWRITABLE: { status: 503, title: 'Store cannot be written (read-only or full)' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'Ledger is not accepting writes' },
   LEDGER_NOT_READY: { status: 503, title: 'Ledger is not ready for writes' },
   LEDGER_INTERNAL: { status: 500, title: 'Internal error' },

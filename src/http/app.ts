@@ -19,6 +19,7 @@ import { exportRoutes } from './routes/export-routes.js';
 import { reportRoutes } from './routes/report-routes.js';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limits.js';
 import { DEFAULT_SERVER_LIMITS, applyServerLimits, serverLimitOptions, type ServerLimits } from './server-limits.js';
+import { metricsRoutes } from './metrics.js';
 
 export interface AppOptions {
   readonly ledger: Ledger;
@@ -41,6 +42,8 @@ export interface AppOptions {
   readonly qrPngCache?: QrPngCache;
   /** Test-only hooks (never set by the CLI): e.g. tampering with served evidence in browser tests. */
   readonly testHooks?: boolean;
+  /** Records the background verifier has checked in its current pass, for `/metrics` (src/http/metrics.ts). */
+  readonly verifierProgress?: () => number | undefined;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -64,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerStrictIntegers(app);
   await registerRateLimits(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits });
   await app.register(ledgerRoutes, { ledger: options.ledger, checkpointMinIntervalMs: options.checkpointMinIntervalMs });
+  await app.register(metricsRoutes, { ledger: options.ledger, verifierProgress: options.verifierProgress });
   await app.register(traceRoutes, { ledger: options.ledger });
   await app.register(exportRoutes, { ledger: options.ledger });
   await app.register(reportRoutes, { ledger: options.ledger });

@@ -25,7 +25,8 @@
  * may be rebuilt from it.
  */
 import { hash } from 'node:crypto';
-import { closeSync, fdatasync, fstatSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, fdatasync, fstatSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { endianness } from 'node:os';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -331,12 +332,54 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Ledg
     // Checkpoints run on a second connection in a worker thread (see startCheckpointer).
     if (!options.readonly) db.pragma('wal_autocheckpoint = 0');
     migrate(db, options.readonly ?? false);
+    // SQLite opens a file it may not write read-only without a word, and says so only at the first
+    // write: find out now, while the answer is a clear refusal rather than a failed submission.
+    if (!options.readonly) probeWrite(db);
     // Preparing the statements is the schema check of a read-only open.
     return sqliteStore(db, path, options.keysMergeAt ?? KEYS_MERGE_AT);
   } catch (cause) {
     if (db?.open) db.close();
     if (cause instanceof LedgerError) throw cause;
-    throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot open database ${path}: ${(cause as Error).message}`, { cause });
+    throw (
+      storeUnwritable(cause, path) ??
+      new LedgerError('LEDGER_STORE_CORRUPT', `cannot open database ${path}: ${(cause as Error).message}`, { cause })
+    );
+  }
+}
+
+/** Write page 1 (the schema version, unchanged) and roll back: BEGIN IMMEDIATE alone succeeds on a read-only file. */
+function probeWrite(db: Database.Database): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${db.pragma('user_version', { simple: true }) as number}`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+/**
+ * A write that failed because the store cannot be written (read-only file, directory or mount;
+ * disk full), not because of what was written: LEDGER_STORE_UNWRITABLE, never "corrupt".
+ */
+function storeUnwritable(cause: unknown, path: string): LedgerError | undefined {
+  if (!(cause instanceof Database.SqliteError)) return undefined;
+  const { code } = cause;
+  const why =
+    code === 'SQLITE_FULL' ? 'the disk is full'
+    : code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY_') ? `it is read-only (the file ${path}, its directory or the file system)`
+    : code === 'SQLITE_CANTOPEN' && !writable(path) ? `its directory is read-only (SQLite keeps ${path}-wal and -shm there)`
+    : undefined;
+  if (why === undefined) return undefined;
+  return new LedgerError('LEDGER_STORE_UNWRITABLE', `cannot write the database ${path}: ${why} (${code}: ${cause.message})`, { cause });
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(existsSync(path) ? path : dirname(path), constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -653,7 +696,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       participantCache.clear();
       keyCache.clear();
       domain.forget();
-      throw e;
+      throw storeUnwritable(e, path) ?? e;
     }
   };
   /** A key by kid: the cache, then the tail, then kid_keys (and the tail again if another connection wrote). */

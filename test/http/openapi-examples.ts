@@ -44,6 +44,7 @@ export function examples(ledger: Ledger, seed: DemoSeed): Record<string, Example
     getParticipant: [{ params: { id: 'guangxi-alumina' }, status: 200, direct: () => ledger.participant('guangxi-alumina') }],
     getHealth: [{ status: 200 }],
     getReadiness: [{ status: 200 }],
+    getMetrics: [{ status: 200 }],
     getObject: [
       { params: { code: PALLET }, status: 200, direct: () => ledger.object(PALLET) },
       { params: { code: GREEN }, status: 200, direct: () => ledger.object(GREEN) },
