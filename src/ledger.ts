@@ -133,7 +133,11 @@ export interface ParticipantView {
   readonly roles: readonly string[];
   readonly gln: string | null;
   readonly registeredSeq: number;
-  readonly keys: Array<{ kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean }>;
+  readonly keys: Array<{
+    kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean;
+    /** Signer of the entry that added the key; operatorAdded: a recovery key (domain/key-rules.ts). */
+    addedBy: string; operatorAdded: boolean;
+  }>;
 }
 
 /** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
@@ -344,7 +348,7 @@ export function openLedger(options: LedgerOptions) {
     if (parsed.name !== payload.origin || !equalBytes(parsed.publicKey, publicKey)) {
       throw new LedgerError('LEDGER_ENTRY_INVALID', 'ledger.genesis: ledgerKey does not match origin and ledgerPublicKey');
     }
-    return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null };
+    return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null, addedBy: LEDGER_SIGNER, operatorAdded: false };
   }
 
   /**
@@ -792,12 +796,15 @@ export function openLedger(options: LedgerOptions) {
       await durableBarrier();
       const up = cached('up', code, () => upstream(store, code));
       const down = cached('down', code, () => downstream(store, code));
+      // The journey below cites downstream entries: their recovery-key flags belong here too.
+      const upKeyFlags = new Set(up.flags.filter((f) => f['kind'] === 'operator_added_key').map((f) => f['seq']));
+      const flags = [...up.flags, ...down.flags.filter((f) => f.kind === 'operator_added_key' && !upKeyFlags.has(f.seq))];
       return {
         code: up.code,
         ...(extra.resolvedFrom === undefined ? {} : { resolvedFrom: extra.resolvedFrom, note: 'this serial was never commissioned on its own: the answer is about its lot' }),
         object: up.object,
-        status: up.flags.length === 0 ? 'ok' : up.flags.some((f) => f['kind'] === 'recall') ? 'recalled' : 'warning',
-        flags: up.flags,
+        status: flags.length === 0 ? 'ok' : flags.some((f) => f['kind'] === 'recall') ? 'recalled' : 'warning',
+        flags,
         footprint: up.footprint,
         provenance: up.nodes.slice(1).map((n) => ({ code: n.code, depth: n.depth, level: n.level, product: n.product.name, producer: n.producer, inspections: n.inspections.map((i) => ({ result: i.result, seq: i.seq })) })),
         journey: down.shipments.map((s) => ({ seq: s.seq, from: s.sender, to: s.receiver, status: s.status, dispatchedAt: s.dispatchedAt, receivedAt: s.receivedAt })),
@@ -930,6 +937,8 @@ export function openLedger(options: LedgerOptions) {
         addedSeq: k.addedSeq,
         revokedSeq: k.revokedSeq,
         valid: k.revokedSeq === null,
+        addedBy: k.addedBy,
+        operatorAdded: k.operatorAdded,
       })),
     };
   }

@@ -28,6 +28,10 @@ export interface PageTexts {
     readonly recallHeadline: string;
     /** The headline when only an inspection failed. */
     readonly failedHeadline: string;
+    /** Headline over entries signed with a recovery key the operator added (domain/key-rules.ts). */
+    readonly operatorKeyHeadline: string;
+    /** One such entry: {who} is the participant it claims to be signed by, {operator} who added the key. */
+    readonly operatorKey: string;
   };
   /** The product's status, shown under its name: separate from whether the records are genuine. */
   readonly status: {
@@ -132,6 +136,8 @@ const en: PageTexts = {
     upstream: '{product}, lot {lot}, which went into this product',
     recallHeadline: 'Recall: this product is affected',
     failedHeadline: 'This product failed a quality inspection',
+    operatorKeyHeadline: 'Some records were signed with a key the ledger operator added',
+    operatorKey: 'Signed as {who} with a recovery key that {operator} (the operator) added after {who}\'s own keys were revoked; {who} never signed for this key',
   },
   status: {
     ok: '✓ No recall or failed inspection on record',
@@ -259,6 +265,8 @@ const zh: PageTexts = {
     upstream: '{product}（批次 {lot}），已用于本产品',
     recallHeadline: '召回：本产品受影响',
     failedHeadline: '本产品未通过质量检验',
+    operatorKeyHeadline: '部分记录由账本运营方添加的密钥签署',
+    operatorKey: '以 {who} 的名义签署，所用恢复密钥由运营方 {operator} 在 {who} 自己的密钥被撤销后添加；{who} 从未为该密钥签署',
   },
   status: {
     ok: '✓ 无召回或检验不合格记录',
