@@ -37,6 +37,7 @@ import {
 } from './core/merkle.js';
 import { formatVerifierKey, parseVerifierKey } from './core/note.js';
 import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerRecord } from './core/record.js';
+import { originMismatch } from './core/origin.js';
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
 import { domainEffects, parseCustomerHolder } from './domain/rules.js';
 import { canonicalCode } from './core/codes.js';
@@ -217,13 +218,13 @@ export function openLedger(options: LedgerOptions) {
   function loadHead(): Head {
     const size = store.size();
     if (size === 0) return { size: 0, chainHash: CHAIN_HASH_START, frontier: [], lastRecordedAtMs: 0 };
-    const storedOrigin = store.meta('origin');
-    if (storedOrigin !== undefined && storedOrigin !== origin) {
-      throw new LedgerError('LEDGER_STORE_CORRUPT', `this database belongs to origin "${storedOrigin}", not "${origin}"`);
-    }
     const genesis = store.record(0) ?? corrupt('record 0 is missing');
     const genesisPayload = (JSON.parse(new TextDecoder().decode(genesis.leaf)) as LedgerRecord).entry.payload;
-    if (genesisPayload.type !== 'ledger.genesis' || genesisPayload['ledgerKey'] !== verifierKey) {
+    if (genesisPayload.type !== 'ledger.genesis' || typeof genesisPayload['origin'] !== 'string') corrupt('record 0 is not a ledger.genesis entry');
+    // Before the key: a changed meta.origin would otherwise read as a wrong ledger key.
+    const mismatch = originMismatch(genesisPayload['origin'], store.meta('origin'), origin);
+    if (mismatch !== undefined) throw mismatch;
+    if (genesisPayload['ledgerKey'] !== verifierKey) {
       throw new LedgerError('LEDGER_STORE_CORRUPT', 'the ledger key given does not match the key in this log\'s genesis entry');
     }
     const last = store.record(size - 1) ?? corrupt(`record ${size - 1} is missing although the log has ${size} records`);

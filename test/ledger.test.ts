@@ -197,7 +197,7 @@ t.test('reopen checks the stored head', async (t) => {
   L.ledger.checkpoint(L.ledger.size());
   await L.reopen();
   t.equal(L.ledger.size(), 2);
-  await t.rejects(L.reopen({ origin: 'other.example/log' }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong origin');
+  await t.rejects(L.reopen({ origin: 'other.example/log' }), { code: 'LEDGER_ORIGIN_MISMATCH' }, 'wrong origin');
   await L.reopen();
   await t.rejects(L.reopen({ ledgerSeed: new Uint8Array(32).fill(9) }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong ledger key');
   await L.reopen();
