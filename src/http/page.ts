@@ -500,6 +500,7 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
       ok: t.badge.ok,
       okDetail: statusOf(up) === 'ok' ? t.badge.okDetail : t.badge.okDetailFlagged,
       okTech: t.badge.okTech,
+      operatorKeys: t.badge.operatorKeys,
       fail: t.badge.fail,
       failDetail: t.badge.failDetail,
       failNoSeqDetail: t.badge.failNoSeqDetail,

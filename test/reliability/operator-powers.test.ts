@@ -11,6 +11,7 @@ import { keyIdOf } from '../../src/core/keys.js';
 import { bundleLines, verifyBundle } from '../../src/audit/verify.js';
 import { verifyReport, type OriginReport } from '../../src/audit/reports.js';
 import { verifyDatabase } from '../../src/audit/db-verify.js';
+import { verifyEvidence } from '../../src/web/verify.js';
 import { party, type Party, type TestLedger } from '../helpers.js';
 import { appOnLedger } from '../http/app-on-ledger.js';
 import { commission, gtin, pcs, spec } from '../trace-world.js';
@@ -101,6 +102,10 @@ t.test('a recovery key, once every key is revoked, is flagged with everything it
   const page = await app.inject({ url: `${path}/page` });
   t.equal(page.statusCode, 200);
   t.match(page.body, `data-operator-key="${kid}"`, 'customer page');
+  // ... and its badge, which checks the evidence in the customer's browser, sees it from the records.
+  const evidence = await app.inject({ url: `${path}/evidence` });
+  const badge = await verifyEvidence(evidence.body, { pinnedKey: L.ledger.verifierKey, code: WINDOWS });
+  t.match(badge, { ok: true, operatorKeySeqs: [recallSeq] }, 'browser verifier');
 
   // Bundle verification
   const bundle = await app.inject({ url: `/v1/export?code=${encodeURIComponent(WINDOWS)}` });
