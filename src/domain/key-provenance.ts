@@ -52,12 +52,15 @@ export function operatorKeyFlagAt(
   };
 }
 
-/** Flags for every cited seq signed with an operator-added key, in seq order. */
-export function operatorKeyFlags(reader: KeyProvenanceReader, seqs: Iterable<number>): OperatorKeyFlag[] {
+/**
+ * Flags for every entry a trace answer cites that was signed with an operator-added key, in seq
+ * order. The answer is walked only when such keys exist (a 1,000-ancestor answer is ~25,000 objects).
+ */
+export function answerKeyFlags(reader: KeyProvenanceReader, answer: unknown): OperatorKeyFlag[] {
   const keys = reader.operatorAddedKeys();
   if (keys.length === 0) return [];
   const flags: OperatorKeyFlag[] = [];
-  for (const seq of [...new Set(seqs)].sort((a, b) => a - b)) {
+  for (const seq of [...citedSeqs(answer)].sort((a, b) => a - b)) {
     const flag = operatorKeyFlagAt(reader, seq, keys);
     if (flag !== undefined) flags.push(flag);
   }

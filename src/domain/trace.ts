@@ -8,7 +8,7 @@ import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
 import { sha256 } from '../core/hash.js';
 import { fromMicro } from './quantity.js';
-import { citedSeqs, operatorKeyFlagAt, operatorKeyFlags, type KeyProvenanceReader, type OperatorKeyFlag } from './key-provenance.js';
+import { answerKeyFlags, operatorKeyFlagAt, type KeyProvenanceReader, type OperatorKeyFlag } from './key-provenance.js';
 import type { ParticipantRecord } from './registry.js';
 import { allocationShares, canon, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
 import type { Payload } from './schemas.js';
@@ -428,13 +428,13 @@ export function upstream(reader: TraceReader, code: string) {
     footprint: fp(root.code),
     nodes,
   };
-  flags.push(...operatorKeyFlags(reader, citedSeqs(answer)).map((f): Record<string, unknown> => ({ ...f })));
+  flags.push(...answerKeyFlags(reader, answer).map((f): Record<string, unknown> => ({ ...f })));
   return answer;
 }
 
 /** The answer with a flag for each entry it cites that an operator-added key signed (key-provenance.ts). */
 function withKeyFlags<A extends { flags: readonly object[] }>(reader: TraceReader, answer: A): Omit<A, 'flags'> & { flags: Array<A['flags'][number] | OperatorKeyFlag> } {
-  return { ...answer, flags: [...answer.flags, ...operatorKeyFlags(reader, citedSeqs(answer))] };
+  return { ...answer, flags: [...answer.flags, ...answerKeyFlags(reader, answer)] };
 }
 
 export function downstream(reader: TraceReader, code: string) {
