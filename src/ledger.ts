@@ -37,6 +37,7 @@ import {
 } from './core/merkle.js';
 import { formatVerifierKey, parseVerifierKey } from './core/note.js';
 import { CHAIN_HASH_START, chainHash, recordLeafBytesFromCanonical, type LedgerRecord } from './core/record.js';
+import { originMismatch } from './core/origin.js';
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord } from './domain/registry.js';
 import { domainEffects, parseCustomerHolder } from './domain/rules.js';
 import { canonicalCode } from './core/codes.js';
@@ -153,7 +154,11 @@ export interface ParticipantView {
   readonly roles: readonly string[];
   readonly gln: string | null;
   readonly registeredSeq: number;
-  readonly keys: Array<{ kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean }>;
+  readonly keys: Array<{
+    kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean;
+    /** Signer of the entry that added the key; operatorAdded: a recovery key (domain/key-rules.ts). */
+    addedBy: string; operatorAdded: boolean;
+  }>;
 }
 
 /** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
@@ -238,13 +243,13 @@ export function openLedger(options: LedgerOptions) {
   function loadHead(): Head {
     const size = store.size();
     if (size === 0) return { size: 0, chainHash: CHAIN_HASH_START, frontier: [], lastRecordedAtMs: 0 };
-    const storedOrigin = store.meta('origin');
-    if (storedOrigin !== undefined && storedOrigin !== origin) {
-      throw new LedgerError('LEDGER_STORE_CORRUPT', `this database belongs to origin "${storedOrigin}", not "${origin}"`);
-    }
     const genesis = store.record(0) ?? corrupt('record 0 is missing');
     const genesisPayload = (JSON.parse(new TextDecoder().decode(genesis.leaf)) as LedgerRecord).entry.payload;
-    if (genesisPayload.type !== 'ledger.genesis' || genesisPayload['ledgerKey'] !== verifierKey) {
+    if (genesisPayload.type !== 'ledger.genesis' || typeof genesisPayload['origin'] !== 'string') corrupt('record 0 is not a ledger.genesis entry');
+    // Before the key: a changed meta.origin would otherwise read as a wrong ledger key.
+    const mismatch = originMismatch(genesisPayload['origin'], store.meta('origin'), origin);
+    if (mismatch !== undefined) throw mismatch;
+    if (genesisPayload['ledgerKey'] !== verifierKey) {
       throw new LedgerError('LEDGER_STORE_CORRUPT', 'the ledger key given does not match the key in this log\'s genesis entry');
     }
     const last = store.record(size - 1) ?? corrupt(`record ${size - 1} is missing although the log has ${size} records`);
@@ -369,7 +374,7 @@ export function openLedger(options: LedgerOptions) {
     if (parsed.name !== payload.origin || !equalBytes(parsed.publicKey, publicKey)) {
       throw new LedgerError('LEDGER_ENTRY_INVALID', 'ledger.genesis: ledgerKey does not match origin and ledgerPublicKey');
     }
-    return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null };
+    return { kid: keyIdOf(publicKey), participant: LEDGER_SIGNER, publicKey, addedSeq: 0, revokedSeq: null, addedBy: LEDGER_SIGNER, operatorAdded: false };
   }
 
   /**
@@ -855,12 +860,15 @@ export function openLedger(options: LedgerOptions) {
       await durableBarrier();
       const up = cached('up', code, () => upstream(store, code));
       const down = cached('down', code, () => downstream(store, code));
+      // The journey below cites downstream entries: their recovery-key flags belong here too.
+      const upKeyFlags = new Set(up.flags.filter((f) => f['kind'] === 'operator_added_key').map((f) => f['seq']));
+      const flags = [...up.flags, ...down.flags.filter((f) => f.kind === 'operator_added_key' && !upKeyFlags.has(f.seq))];
       return {
         code: up.code,
         ...(extra.resolvedFrom === undefined ? {} : { resolvedFrom: extra.resolvedFrom, note: 'this serial was never commissioned on its own: the answer is about its lot' }),
         object: up.object,
-        status: up.flags.length === 0 ? 'ok' : up.flags.some((f) => f['kind'] === 'recall') ? 'recalled' : 'warning',
-        flags: up.flags,
+        status: flags.length === 0 ? 'ok' : flags.some((f) => f['kind'] === 'recall') ? 'recalled' : 'warning',
+        flags,
         footprint: up.footprint,
         provenance: up.nodes.slice(1).map((n) => ({ code: n.code, depth: n.depth, level: n.level, product: n.product.name, producer: n.producer, inspections: n.inspections.map((i) => ({ result: i.result, seq: i.seq })) })),
         journey: down.shipments.map((s) => ({ seq: s.seq, from: s.sender, to: s.receiver, status: s.status, dispatchedAt: s.dispatchedAt, receivedAt: s.receivedAt })),
@@ -994,6 +1002,8 @@ export function openLedger(options: LedgerOptions) {
         addedSeq: k.addedSeq,
         revokedSeq: k.revokedSeq,
         valid: k.revokedSeq === null,
+        addedBy: k.addedBy,
+        operatorAdded: k.operatorAdded,
       })),
     };
   }

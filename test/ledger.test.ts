@@ -106,12 +106,18 @@ t.test('revoked keys sign nothing after revocation', async (t) => {
     L.ledger.submit([L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('n').publicKey) })]),
     { code: 'LEDGER_KEY_REVOKED' },
   );
-  // the operator adds a new key; the participant signs again with it
+  // The operator may not add a key while the participant still holds a valid one (issue 16) ...
   const s2 = party(s.id);
-  await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(s2.publicKey) })]);
+  const recover = () => L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(s2.publicKey) });
+  await t.rejects(L.ledger.submit([recover()]), { code: 'LEDGER_PERMISSION_DENIED' });
+  // ... but revokes them all, then adds a recovery key; the participant signs again with it.
+  const left = L.ledger.participant(s.id).keys.filter((k) => k.valid);
+  t.equal(left.length, 2);
+  await L.ledger.submit(left.map((k) => L.sign(L.operator, { type: 'participant.key.revoke', participant: s.id, kid: k.kid, reason: 'lost' })));
+  await L.ledger.submit([recover()]);
   await L.ledger.submit([L.sign(s2, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(party('m').publicKey) })]);
   const keys = L.ledger.participant(s.id).keys;
-  t.same(keys.map((k) => k.valid), [false, true, true, true, true]);
+  t.same(keys.map((k) => [k.valid, k.operatorAdded]), [[false, false], [false, false], [false, false], [true, true], [true, false]]);
 });
 
 t.test('concurrent submissions are group-committed in order, each durable', async (t) => {
@@ -191,7 +197,7 @@ t.test('reopen checks the stored head', async (t) => {
   L.ledger.checkpoint(L.ledger.size());
   await L.reopen();
   t.equal(L.ledger.size(), 2);
-  await t.rejects(L.reopen({ origin: 'other.example/log' }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong origin');
+  await t.rejects(L.reopen({ origin: 'other.example/log' }), { code: 'LEDGER_ORIGIN_MISMATCH' }, 'wrong origin');
   await L.reopen();
   await t.rejects(L.reopen({ ledgerSeed: new Uint8Array(32).fill(9) }), { code: 'LEDGER_STORE_CORRUPT' }, 'wrong ledger key');
   await L.reopen();

@@ -34,14 +34,15 @@ import { equalBytes, fromBase64Url, fromUtf8, toBase64, toHex, utf8 } from '../c
 import { verifyCheckpoint } from '../core/checkpoint.js';
 import type { Ed25519 } from '../core/ed25519.js';
 import { signingMessageFromCanonical, verifyEntrySignature } from '../core/entry.js';
-import { LedgerError, isLedgerError } from '../core/errors.js';
+import { LedgerError, isLedgerError, type LedgerErrorCode } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { canonicalize, parseJson } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
 import { appendLeaf, frontierRoot, hashLeaf, type Frontier } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
+import { originMismatch } from '../core/origin.js';
 import { CHAIN_HASH_START, chainHash } from '../core/record.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryEffect, type RegistryView } from '../domain/registry.js';
+import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
@@ -81,6 +82,8 @@ export interface DbFailure {
   readonly expected?: string;
   readonly found?: string;
   readonly message: string;
+  /** The error code the service would refuse to start with, where there is one (docs/errors.md). */
+  readonly code?: LedgerErrorCode;
 }
 
 export interface DbVerifyReport {
@@ -279,6 +282,14 @@ interface LedgerKeyInfo {
   readonly source: 'pinned' | 'genesis' | 'none';
 }
 
+function samePublicKey(verifierKey: string, other: { publicKey: Uint8Array } | undefined): boolean {
+  try {
+    return other !== undefined && equalBytes(parseVerifierKey(verifierKey).publicKey, other.publicKey);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The ledger key checkpoints are verified with: the pinned one, else the genesis entry's (its
  * signature and fields are checked with the other records in scanRecords).
@@ -300,11 +311,27 @@ function ledgerKeyOf(raw: Database.Database, pinned: string | undefined, fail: (
     if (genesis === undefined) fail({ check: 'genesis', seq: 0, message: 'record 0 is not a readable ledger.genesis entry' });
   }
   const storedOrigin = raw.prepare("SELECT value FROM meta WHERE key = 'origin'").pluck().get() as string | undefined;
-  if (genesis !== undefined && storedOrigin !== undefined && storedOrigin !== genesis.origin) {
-    fail({ check: 'meta', table: 'meta', key: 'origin', expected: genesis.origin, found: storedOrigin, message: 'the stored origin is not the genesis entry\'s' });
+  let pinnedKey: { name: string; publicKey: Uint8Array } | undefined;
+  try {
+    pinnedKey = pinned === undefined ? undefined : parseVerifierKey(pinned);
+  } catch {
+    // a malformed pinned key is the caller's mistake: thrown below
+  }
+  let originReported = false;
+  if (genesis !== undefined) {
+    const changed = originMismatch(genesis.origin, storedOrigin, undefined);
+    if (changed !== undefined) {
+      fail({ check: 'meta', table: 'meta', key: 'origin', expected: genesis.origin, found: storedOrigin, code: changed.code, message: changed.message });
+    }
+    const other = originMismatch(genesis.origin, undefined, pinnedKey?.name);
+    if (other !== undefined) {
+      originReported = true;
+      fail({ check: 'genesis', seq: 0, expected: pinnedKey?.name, found: genesis.origin, code: other.code, message: other.message });
+    }
   }
   const chosen = pinned ?? genesis?.ledgerKey;
-  if (pinned !== undefined && genesis !== undefined && genesis.ledgerKey !== pinned) {
+  // A pinned key that differs from the genesis entry's only in its name was reported as the origin.
+  if (pinned !== undefined && genesis !== undefined && genesis.ledgerKey !== pinned && !(originReported && samePublicKey(genesis.ledgerKey, pinnedKey))) {
     fail({ check: 'genesis', seq: 0, expected: pinned, found: genesis.ledgerKey, message: 'the genesis entry names another ledger key than the pinned one' });
   }
   if (chosen === undefined) return { verifierKey: null, publicKey: null, origin: genesis?.origin ?? storedOrigin ?? null, source: 'none' };
@@ -368,24 +395,6 @@ function checkCheckpointRows(
     }
   }
   return total;
-}
-
-/** The in-memory registry replayed from the log: who could sign with which key at each seq. */
-function memoryRegistry() {
-  const participants = new Map<string, ParticipantRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
-  const apply = (effects: readonly RegistryEffect[]) => {
-    for (const e of effects) {
-      if (e.kind === 'participant.insert') participants.set(e.participant.id, e.participant);
-      else if (e.kind === 'key.insert') keys.set(e.key.kid, e.key);
-      else {
-        const k = keys.get(e.kid);
-        if (k !== undefined) keys.set(e.kid, { ...k, revokedSeq: e.seq });
-      }
-    }
-  };
-  return { view, apply };
 }
 
 /** Checkpoints by size, paged, for the root comparison during the record scan. */
@@ -753,7 +762,7 @@ const sameValue = (a: unknown, b: unknown) => (a instanceof Uint8Array && b inst
 export function formatDbFailure(f: DbFailure): string {
   const where = [f.seq === undefined ? undefined : `seq ${f.seq}`, f.table === undefined ? undefined : f.table, f.key].filter((x) => x !== undefined).join(' ');
   const diff = f.expected !== undefined || f.found !== undefined ? ` (expected ${f.expected ?? '-'}; found ${f.found ?? '-'})` : '';
-  return `${f.check}${where === '' ? '' : ` [${where}]`}: ${f.message}${diff}`;
+  return `${f.check}${where === '' ? '' : ` [${where}]`}: ${f.code === undefined ? '' : `${f.code}: `}${f.message}${diff}`;
 }
 
 /** The report for people: a verdict line, then one line per failure kept. */

@@ -68,6 +68,11 @@ export interface Statement extends EvidenceRecord {
   readonly says: string;
   /** Object codes the statement is about, where the report ties it to some. */
   readonly about?: readonly string[];
+  /**
+   * Signed with a recovery key an operator added (domain/key-rules.ts), not a key the signer added
+   * itself: the signer never vouched for it. verifyReport holds it to the replayed registry.
+   */
+  readonly operatorAddedKey: boolean;
 }
 
 export interface RegistryStatement extends EvidenceRecord {
@@ -242,7 +247,10 @@ function assemble(
       continue;
     }
     const key = p.keys.find((k) => k.kid === signature.kid);
-    for (const s of [p.registeredSeq, key?.addedSeq, key?.revokedSeq]) {
+    // A recovery key is valid only because every earlier key of its participant was revoked
+    // (key-rules.ts): the verifier replays all of them to see that.
+    const keys = key?.operatorAdded === true ? p.keys.filter((k) => k.addedSeq <= key.addedSeq) : key === undefined ? [] : [key];
+    for (const s of [p.registeredSeq, ...keys.flatMap((k) => [k.addedSeq, k.revokedSeq])]) {
       if (typeof s === 'number' && !statementSeqs.has(s)) {
         registrySeqs.add(s);
         pending.push(s);
@@ -258,6 +266,13 @@ function assemble(
     const view = ledger.record(seq);
     return { seq, record: view.record, leafHash: view.leafHash, inclusion: ledger.inclusionProof(seq, cp.size).hashes };
   };
+  const operatorAdded = (signer: string, kid: string): boolean => {
+    try {
+      return ledger.participant(signer).keys.find((k) => k.kid === kid)?.operatorAdded === true;
+    } catch {
+      return false;
+    }
+  };
   const out: Statement[] = statements.map((s) => {
     const e = evidence(s.seq);
     const payload = e.record.entry.payload as unknown as Payload;
@@ -269,6 +284,7 @@ function assemble(
       recordedAt: e.record.recordedAt,
       says: describeEntry(payload, ctx.nameOf),
       ...(s.about === undefined ? {} : { about: s.about }),
+      operatorAddedKey: operatorAdded(e.record.entry.payload.signer, e.record.entry.signature.kid),
       ...e,
     };
   });
@@ -462,6 +478,8 @@ export interface ReportVerification {
   /** Records checked (statements and registry). */
   readonly records: number;
   readonly failures: ReportCheckFailure[];
+  /** Statements signed with a recovery key an operator added, as the replayed registry shows. */
+  readonly operatorKeySigned: ReadonlyArray<{ readonly seq: number; readonly signer: string; readonly kid: string; readonly addedBy: string }>;
 }
 
 /**
@@ -474,7 +492,7 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
   const failures: ReportCheckFailure[] = [];
   const fail = (f: ReportCheckFailure) => void failures.push(f);
   if (report?.format !== REPORT_FORMAT) {
-    return { ok: false, keySource: pinnedKey === undefined ? 'report' : 'pinned', checkpoint: null, records: 0, failures: [{ check: 'format', message: `not a ${REPORT_FORMAT} report` }] };
+    return { ok: false, keySource: pinnedKey === undefined ? 'report' : 'pinned', checkpoint: null, records: 0, failures: [{ check: 'format', message: `not a ${REPORT_FORMAT} report` }], operatorKeySigned: [] };
   }
   const key = pinnedKey ?? report.ledgerKey;
   if (pinnedKey !== undefined && pinnedKey !== report.ledgerKey) {
@@ -494,6 +512,8 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
   const seqs = [...bySeq.keys()].sort((a, b) => a - b);
 
   const { view, apply } = memoryRegistry();
+  const statementFlags = new Map(report.statements.map((st) => [st.seq, st.operatorAddedKey === true]));
+  const operatorKeySigned: Array<ReportVerification['operatorKeySigned'][number]> = [];
   for (const seq of seqs) {
     const e = bySeq.get(seq)!;
     let leafHash: Uint8Array;
@@ -525,7 +545,13 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
         }
       } else {
         if (payload.signer === LEDGER_SIGNER) throw new LedgerError('LEDGER_SIGNATURE_INVALID', 'the ledger key signs only genesis');
-        publicKey = signingKeyFor(view, payload.signer, signature.kid, seq).publicKey;
+        const signingKey = signingKeyFor(view, payload.signer, signature.kid, seq);
+        publicKey = signingKey.publicKey;
+        const stated = statementFlags.get(seq);
+        if (signingKey.operatorAdded) operatorKeySigned.push({ seq, signer: payload.signer, kid: signingKey.kid, addedBy: signingKey.addedBy });
+        if (stated !== undefined && stated !== signingKey.operatorAdded) {
+          fail({ check: 'registry', seq, message: `the report says this statement was ${stated ? '' : 'not '}signed with an operator-added key; the registry says otherwise` });
+        }
       }
       verifyEntrySignature(signingMessageFromCanonical(canonicalize(payload)), signature, publicKey, ed);
     } catch (err) {
@@ -544,6 +570,7 @@ export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = n
     checkpoint: cp === null ? null : { origin: cp.origin, size: cp.size },
     records: seqs.length,
     failures,
+    operatorKeySigned,
   };
 }
 
@@ -689,6 +716,9 @@ function statementHtml(s: Statement, i: number, checkpointSize: number): string 
     `<article class="statement" id="seq-${s.seq}">` +
     `<h3>${i + 1}. ${escapeHtml(role)}: signed by ${escapeHtml(s.signer.name)} (${escapeHtml(s.signer.id)})</h3>` +
     `<p class="says">${escapeHtml(s.says)}</p>` +
+    (s.operatorAddedKey
+      ? `<p class="operator-key"><strong>Signed with a key the ledger operator added</strong> after every key of ${escapeHtml(s.signer.name)} had been revoked: ${escapeHtml(s.signer.name)} never signed for this key (${escapeHtml(s.record.entry.signature.kid)}).</p>`
+      : '') +
     dl([['Time stated by the signer', s.time], ['About', s.about?.join(', ')]]) +
     evidenceHtml(s, checkpointSize) +
     '</article>'

@@ -90,6 +90,12 @@ export interface BundleReport {
   /** The failures an earlier one implies (src/audit/failures.ts), counted by check. */
   readonly consequences: ConsequenceCounts;
   readonly notes: readonly string[];
+  /**
+   * Provenance the signatures alone do not show: recovery keys an operator added to a participant
+   * (domain/key-rules.ts) and the entries signed with them, which that participant never vouched for.
+   */
+  readonly operatorAddedKeys: ReadonlyArray<{ readonly kid: string; readonly participant: string; readonly addedBy: string; readonly addedSeq: number }>;
+  readonly operatorKeySigned: ReadonlyArray<{ readonly seq: number; readonly signer: string; readonly kid: string }>;
 }
 
 /** An incremental SHA-256 (noble's `sha256.create()`, or a node:crypto Hash wrapped). */
@@ -237,6 +243,8 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
 
   // Record state
   const registry = memoryRegistry();
+  const operatorAddedKeys: Array<BundleReport['operatorAddedKeys'][number]> = [];
+  const operatorKeySigned: Array<BundleReport['operatorKeySigned'][number]> = [];
   let records = 0;
   let lastSeq = -1;
   let prev: { seq: number; chain: Uint8Array; stated: string } | undefined;
@@ -617,7 +625,9 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
       fail('signing-key', line, seq, 'the ledger key signs only the genesis entry and checkpoints', { code: 'LEDGER_PERMISSION_DENIED' });
     } else {
       try {
-        publicKey = signingKeyFor(registry.view, signer, signature.kid, seq).publicKey;
+        const key = signingKeyFor(registry.view, signer, signature.kid, seq);
+        publicKey = key.publicKey;
+        if (key.operatorAdded) operatorKeySigned.push({ seq, signer, kid: key.kid });
       } catch (e) {
         fail('signing-key', line, seq, messageOf(e), { code: codeOf(e) });
       }
@@ -629,7 +639,12 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
       // which the worker threads tell later: that failure is reported anyway.
       try {
         const effects = registryEffects(registry.view, parseEntry(entry, `seq ${seq}`).payload, seq);
-        if (publicKey !== undefined || seq === 0) registry.apply(effects);
+        if (publicKey !== undefined || seq === 0) {
+          registry.apply(effects);
+          for (const e of effects) {
+            if (e.kind === 'key.insert' && e.key.operatorAdded) operatorAddedKeys.push({ kid: e.key.kid, participant: e.key.participant, addedBy: e.key.addedBy, addedSeq: e.key.addedSeq });
+          }
+        }
       } catch (e) {
         fail('registry', line, seq, messageOf(e), { code: codeOf(e) });
       }
@@ -790,6 +805,8 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
     rootCauseCount: log.rootCauseCount,
     consequences: log.consequences(),
     notes,
+    operatorAddedKeys,
+    operatorKeySigned,
   };
 }
 
@@ -851,6 +868,10 @@ export function formatBundleReport(r: BundleReport): string {
   ];
   out.push(`checked     ${r.records} records: ${what.join(', ')}`);
   for (const n of r.notes) out.push(`note        ${n}`);
+  for (const k of r.operatorAddedKeys) {
+    out.push(`OPERATOR KEY ${k.kid} of "${k.participant}" was added by operator "${k.addedBy}" at seq ${k.addedSeq} (a recovery key: "${k.participant}" never signed for it)`);
+  }
+  for (const e of r.operatorKeySigned) out.push(`OPERATOR KEY signed seq ${e.seq} as "${e.signer}" (key ${e.kid})`);
   if (r.ok) {
     out.push(r.keyPinned ? 'OK: every check passed' : 'OK (key NOT pinned): every check passed against the bundle\'s own key, which shows the bundle is intact, not that it is the ledger\'s');
     return out.join('\n');

@@ -493,7 +493,10 @@ async function reportCommand(args: string[]): Promise<number> {
     const report = parseReportFile(text);
     const result = verifyReport(report, ledgerKeyOption(values['key']), nodeEd25519);
     if (values['json']) console.log(JSON.stringify(result, null, 2));
-    else if (result.ok) console.log(`verified: ${result.records} signed records of "${report.title}" are included in checkpoint ${result.checkpoint!.origin} size ${result.checkpoint!.size}${result.keySource === 'pinned' ? ' (pinned key)' : ' (the report\'s own key, NOT pinned: pass --key)'}`);
+    else if (result.ok) {
+      console.log(`verified: ${result.records} signed records of "${report.title}" are included in checkpoint ${result.checkpoint!.origin} size ${result.checkpoint!.size}${result.keySource === 'pinned' ? ' (pinned key)' : ' (the report\'s own key, NOT pinned: pass --key)'}`);
+      for (const e of result.operatorKeySigned) console.log(`OPERATOR KEY signed seq ${e.seq} as "${e.signer}" (key ${e.kid}, added by operator "${e.addedBy}")`);
+    }
     else console.log([`FAILED: ${result.failures.length} problems in ${file}`, ...result.failures.map((f) => `  ${f.check}${f.seq === undefined ? '' : ` [seq ${f.seq}]`}: ${f.message}`)].join('\n'));
     return result.ok ? 0 : 1;
   }

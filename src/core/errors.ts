@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   LEDGER_RATE_LIMITED: { status: 429, title: 'Too many requests from this client' },
   LEDGER_STORE_CORRUPT: { status: 500, title: 'Stored log failed its integrity check' },
   LEDGER_STORE_UNWRITABLE: { status: 503, title: 'Store cannot be written (read-only or full)' },
+  LEDGER_ORIGIN_CHANGED: { status: 500, title: 'The database\'s stored origin differs from its genesis entry\'s' },
+  LEDGER_ORIGIN_MISMATCH: { status: 500, title: 'The origin given is not this log\'s' },
   LEDGER_UNAVAILABLE: { status: 503, title: 'Ledger is not accepting writes' },
   LEDGER_NOT_READY: { status: 503, title: 'Ledger is not ready for writes' },
   LEDGER_INTERNAL: { status: 500, title: 'Internal error' },

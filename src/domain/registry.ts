@@ -7,6 +7,7 @@ import { fromBase64Url } from '../core/bytes.js';
 import { isStrongPublicKey } from '../core/ed25519.js';
 import { LedgerError } from '../core/errors.js';
 import { keyIdOf } from '../core/keys.js';
+import { keyAddProvenance, keyToRevoke } from './key-rules.js';
 import type { Payload } from './schemas.js';
 
 export interface ParticipantRecord {
@@ -24,11 +25,21 @@ export interface KeyRecord {
   readonly publicKey: Uint8Array;
   readonly addedSeq: number;
   readonly revokedSeq: number | null;
+  /** The signer of the entry that added the key (for a first key, the operator that registered it). */
+  readonly addedBy: string;
+  /**
+   * A recovery key: added by an operator to a participant already registered, whose keys were all
+   * revoked (key-rules.ts). The participant never signed for it, so it and every entry it signs
+   * are flagged wherever provenance is shown.
+   */
+  readonly operatorAdded: boolean;
 }
 
 export interface RegistryView {
   participant(id: string): ParticipantRecord | undefined;
   key(kid: string): KeyRecord | undefined;
+  /** Every key of a participant, revoked or not, in the order they were added. */
+  keysOf(participant: string): readonly KeyRecord[];
 }
 
 export type RegistryEffect =
@@ -69,19 +80,19 @@ function decodePublicKey(b64: string): { publicKey: Uint8Array; kid: string } {
   return { publicKey, kid: keyIdOf(publicKey) };
 }
 
-function newKey(view: RegistryView, participant: string, b64: string, seq: number): KeyRecord {
+function newKey(
+  view: RegistryView,
+  participant: string,
+  b64: string,
+  seq: number,
+  provenance: { addedBy: string; operatorAdded: boolean },
+): KeyRecord {
   const { publicKey, kid } = decodePublicKey(b64);
   const existing = view.key(kid);
   if (existing !== undefined) {
     throw new LedgerError('LEDGER_KEY_EXISTS', `key ${kid} is already registered (to "${existing.participant}")`);
   }
-  return { kid, participant, publicKey, addedSeq: seq, revokedSeq: null };
-}
-
-function requireOperatorOrSelf(view: RegistryView, signer: string, participant: string, what: string): void {
-  if (signer === participant) return;
-  if (view.participant(signer)?.roles.includes('operator')) return;
-  throw new LedgerError('LEDGER_PERMISSION_DENIED', `${what} for "${participant}" must be signed by an operator or by "${participant}" itself`);
+  return { kid, participant, publicKey, addedSeq: seq, revokedSeq: null, ...provenance };
 }
 
 /**
@@ -100,9 +111,9 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
       if (payload.operator.id === LEDGER_SIGNER) throw new LedgerError('LEDGER_ENTRY_INVALID', 'operator id "ledger" is reserved');
       return [
         { kind: 'participant.insert', participant: { id: LEDGER_SIGNER, name: payload.origin, roles: ['ledger'], gln: null, registeredSeq: 0 } },
-        { kind: 'key.insert', key: { ...ledger, participant: LEDGER_SIGNER, addedSeq: 0, revokedSeq: null } },
+        { kind: 'key.insert', key: { ...ledger, participant: LEDGER_SIGNER, addedSeq: 0, revokedSeq: null, addedBy: LEDGER_SIGNER, operatorAdded: false } },
         { kind: 'participant.insert', participant: { id: payload.operator.id, name: payload.operator.name, roles: ['operator'], gln: null, registeredSeq: 0 } },
-        { kind: 'key.insert', key: { ...operator, participant: payload.operator.id, addedSeq: 0, revokedSeq: null } },
+        { kind: 'key.insert', key: { ...operator, participant: payload.operator.id, addedSeq: 0, revokedSeq: null, addedBy: LEDGER_SIGNER, operatorAdded: false } },
       ];
     }
     case 'participant.register': {
@@ -112,7 +123,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
       if (view.participant(payload.participant) !== undefined || payload.participant === LEDGER_SIGNER) {
         throw new LedgerError('LEDGER_PARTICIPANT_EXISTS', `participant "${payload.participant}" is already registered`);
       }
-      const key = newKey(view, payload.participant, payload.publicKey, seq);
+      const key = newKey(view, payload.participant, payload.publicKey, seq, { addedBy: payload.signer, operatorAdded: false });
       return [
         {
           kind: 'participant.insert',
@@ -121,24 +132,10 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
         { kind: 'key.insert', key },
       ];
     }
-    case 'participant.key.add': {
-      requireOperatorOrSelf(view, payload.signer, payload.participant, 'participant.key.add');
-      if (view.participant(payload.participant) === undefined) {
-        throw new LedgerError('LEDGER_PARTICIPANT_NOT_FOUND', `participant "${payload.participant}" is not registered`);
-      }
-      return [{ kind: 'key.insert', key: newKey(view, payload.participant, payload.publicKey, seq) }];
-    }
-    case 'participant.key.revoke': {
-      requireOperatorOrSelf(view, payload.signer, payload.participant, 'participant.key.revoke');
-      const key = view.key(payload.kid);
-      if (key === undefined || key.participant !== payload.participant) {
-        throw new LedgerError('LEDGER_KEY_UNKNOWN', `key ${payload.kid} is not registered for "${payload.participant}"`);
-      }
-      if (key.revokedSeq !== null) {
-        throw new LedgerError('LEDGER_KEY_REVOKED', `key ${payload.kid} was already revoked at seq ${key.revokedSeq}`);
-      }
-      return [{ kind: 'key.revoke', kid: payload.kid, seq }];
-    }
+    case 'participant.key.add':
+      return [{ kind: 'key.insert', key: newKey(view, payload.participant, payload.publicKey, seq, keyAddProvenance(view, payload)) }];
+    case 'participant.key.revoke':
+      return [{ kind: 'key.revoke', kid: keyToRevoke(view, payload).kid, seq }];
     default:
       return [];
   }
@@ -151,13 +148,22 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
 export function memoryRegistry(): { view: RegistryView; apply(effects: readonly RegistryEffect[]): void } {
   const participants = new Map<string, ParticipantRecord>();
   const keys = new Map<string, KeyRecord>();
+  const kidsOf = new Map<string, string[]>();
   return {
-    view: { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) },
+    view: {
+      participant: (id) => participants.get(id),
+      key: (kid) => keys.get(kid),
+      keysOf: (id) => (kidsOf.get(id) ?? []).map((kid) => keys.get(kid)!),
+    },
     apply(effects) {
       for (const effect of effects) {
         if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
-        else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
-        else {
+        else if (effect.kind === 'key.insert') {
+          keys.set(effect.key.kid, effect.key);
+          const kids = kidsOf.get(effect.key.participant);
+          if (kids === undefined) kidsOf.set(effect.key.participant, [effect.key.kid]);
+          else kids.push(effect.key.kid);
+        } else {
           const k = keys.get(effect.kid);
           if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
         }

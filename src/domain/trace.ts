@@ -8,6 +8,7 @@ import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
 import { sha256 } from '../core/hash.js';
 import { fromMicro } from './quantity.js';
+import { answerKeyFlags, operatorKeyFlagAt, type KeyProvenanceReader, type OperatorKeyFlag } from './key-provenance.js';
 import type { ParticipantRecord } from './registry.js';
 import { allocationShares, canon, parseCustomerHolder, type ObjectRow, type ShipmentRow, type Touch, type TouchRole } from './rules.js';
 import type { Payload } from './schemas.js';
@@ -35,7 +36,7 @@ export interface TraceTouch extends Touch {
   readonly retractedBy: number | null;
 }
 
-export interface TraceReader {
+export interface TraceReader extends KeyProvenanceReader {
   object(code: string): ObjectRow | undefined;
   objects(codes: readonly string[]): ObjectRow[];
   holdingsOf(codes: readonly string[]): HoldingRow[];
@@ -419,7 +420,7 @@ export function upstream(reader: TraceReader, code: string) {
     return node;
   });
   flags.sort((a, b) => (a['depth'] as number) - (b['depth'] as number) || (a['seq'] as number) - (b['seq'] as number));
-  return {
+  const answer = {
     code: root.code,
     object: summary(reader, root),
     flags,
@@ -427,6 +428,13 @@ export function upstream(reader: TraceReader, code: string) {
     footprint: fp(root.code),
     nodes,
   };
+  flags.push(...answerKeyFlags(reader, answer).map((f): Record<string, unknown> => ({ ...f })));
+  return answer;
+}
+
+/** The answer with a flag for each entry it cites that an operator-added key signed (key-provenance.ts). */
+function withKeyFlags<A extends { flags: readonly object[] }>(reader: TraceReader, answer: A): Omit<A, 'flags'> & { flags: Array<A['flags'][number] | OperatorKeyFlag> } {
+  return { ...answer, flags: [...answer.flags, ...answerKeyFlags(reader, answer)] };
 }
 
 export function downstream(reader: TraceReader, code: string) {
@@ -502,10 +510,10 @@ export function downstream(reader: TraceReader, code: string) {
     const carriers = enclosing(c);
     return shipments.filter((s) => s.status !== 'received' && s.items.some((it) => carriers.has(it.code))).map((s) => s.seq);
   };
-  return {
+  return withKeyFlags(reader, {
     code: root.code,
     object: summary(reader, root),
-    flags: recalls.map((r) => ({ kind: 'recall', ...r })),
+    flags: recalls.map((r) => ({ kind: 'recall' as const, ...r })),
     derived: codes.slice(1).map((c) => ({ ...summary(reader, objects.get(c)!), depth: depth.get(c)! })),
     edges: edges.map((e) => ({ from: e.from, to: e.to, kind: e.kind, quantity: qty(e.quantity, unitOf(e.from)), seq: e.seq })),
     shipments,
@@ -518,7 +526,7 @@ export function downstream(reader: TraceReader, code: string) {
       finishedProducts: finished.map((c) => ({ ...summary(reader, objects.get(c)!), holders: holdersOf(c), inTransitShipments: inTransit(c) })),
       customers: [...new Set(holdings.flatMap((h) => parseCustomerHolder(h.holder)?.recipient ?? []))].sort(),
     },
-  };
+  });
 }
 
 /**
@@ -542,13 +550,20 @@ export function history(reader: TraceReader, code: string) {
   const root = requireCode(reader, code);
   const touches = reader.touchesFor([root.code]);
   const bySeq = groupBy(touches, (t) => String(t.seq));
+  const keys = reader.operatorAddedKeys();
   return {
     code: root.code,
     object: summary(reader, root),
     entries: [...bySeq.values()].map((ts) => {
       const t = ts[0]!;
       const p = reader.payloadAt(t.seq);
-      return { seq: t.seq, type: p.type, signer: p.signer, time: p.time, recordedAt: reader.recordMeta(t.seq).recordedAt, roles: ts.map((x) => x.role), retractedBy: t.retractedBy, payload: p };
+      const operatorKey = operatorKeyFlagAt(reader, t.seq, keys);
+      return {
+        seq: t.seq, type: p.type, signer: p.signer, time: p.time, recordedAt: reader.recordMeta(t.seq).recordedAt, roles: ts.map((x) => x.role), retractedBy: t.retractedBy,
+        // Signed with a recovery key the operator added, not one the signer added itself.
+        operatorAddedKey: operatorKey !== undefined,
+        payload: p,
+      };
     }),
   };
 }

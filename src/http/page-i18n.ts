@@ -28,6 +28,10 @@ export interface PageTexts {
     readonly recallHeadline: string;
     /** The headline when only an inspection failed. */
     readonly failedHeadline: string;
+    /** Headline over entries signed with a recovery key the operator added (domain/key-rules.ts). */
+    readonly operatorKeyHeadline: string;
+    /** One such entry: {who} is the participant it claims to be signed by, {operator} who added the key. */
+    readonly operatorKey: string;
   };
   /** The product's status, shown under its name: separate from whether the records are genuine. */
   readonly status: {
@@ -132,6 +136,8 @@ const en: PageTexts = {
     upstream: '{product}, lot {lot}, which went into this product',
     recallHeadline: 'Recall: this product is affected',
     failedHeadline: 'This product failed a quality inspection',
+    operatorKeyHeadline: 'Some records were signed with a key the ledger operator added',
+    operatorKey: 'Signed as {who} with a recovery key that {operator} (the operator) added after {who}\'s own keys were revoked; {who} never signed for this key',
   },
   status: {
     ok: '✓ No recall or failed inspection on record',
@@ -158,6 +164,7 @@ const en: PageTexts = {
     okDetail: 'All {n} signed records behind this page were checked on your device: none has been altered since it was recorded.',
     okDetailFlagged: 'All {n} signed records behind this page were checked on your device: none has been altered, so the warning above is genuine too. Genuine records do not make this product OK.',
     okTech: '{n} entries verified against checkpoint size {size} signed by {origin}: every signature, inclusion proof and the checkpoint signature, with the ledger key pinned in this page.',
+    operatorKeys: '{n} of them were signed with a recovery key that the ledger operator added, not with a key of the participant named as signer.',
     fail: 'The records failed the check',
     failDetail: 'Record #{seq} has been altered or cannot be proven (check: {check}). Do not rely on this page.',
     failNoSeqDetail: 'The ledger’s proof does not hold (check: {check}). Do not rely on this page.',
@@ -259,6 +266,8 @@ const zh: PageTexts = {
     upstream: '{product}（批次 {lot}），已用于本产品',
     recallHeadline: '召回：本产品受影响',
     failedHeadline: '本产品未通过质量检验',
+    operatorKeyHeadline: '部分记录由账本运营方添加的密钥签署',
+    operatorKey: '以 {who} 的名义签署，所用恢复密钥由运营方 {operator} 在 {who} 自己的密钥被撤销后添加；{who} 从未为该密钥签署',
   },
   status: {
     ok: '✓ 无召回或检验不合格记录',
@@ -285,6 +294,7 @@ const zh: PageTexts = {
     okDetail: '本页依据的 {n} 条签名记录已在您的设备上逐条核验：记录后均未被篡改。',
     okDetailFlagged: '本页依据的 {n} 条签名记录已在您的设备上逐条核验：均未被篡改，因此上方的警告也是真实的。记录真实并不代表产品合格。',
     okTech: '已依据本页固定的账本密钥核验 {n} 条记录（检查点大小 {size}，由 {origin} 签名）：所有签名、包含证明和检查点签名。',
+    operatorKeys: '其中 {n} 条由账本运营方添加的恢复密钥签署，而非署名参与方自己的密钥。',
     fail: '记录未通过核验',
     failDetail: '记录 #{seq} 已被篡改或无法证明（检查项：{check}）。请勿信赖本页信息。',
     failNoSeqDetail: '账本证明不成立（检查项：{check}）。请勿信赖本页信息。',

@@ -154,9 +154,13 @@ function timeOf(ctx: Ctx, seq: number): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Sections
 
+/** Recalls and failed inspections: what makes the product itself not OK. */
+const productFlags = (up: Upstream) => up.flags.filter((f) => f['kind'] === 'recall' || f['kind'] === 'failed_inspection');
+
 function warnings(ctx: Ctx, up: Upstream, byCode: ReadonlyMap<string, UpNode>): string {
-  if (up.flags.length === 0) return '';
-  const items = up.flags.map((f) => {
+  const flags = productFlags(up);
+  if (flags.length === 0) return '';
+  const items = flags.map((f) => {
     const code = String(f['code']);
     const node = byCode.get(code);
     const kind = f['kind'] === 'recall' ? ctx.t.warnings.recall : ctx.t.warnings.failedInspection;
@@ -166,16 +170,35 @@ function warnings(ctx: Ctx, up: Upstream, byCode: ReadonlyMap<string, UpNode>): 
         : fill(ctx.t.warnings.upstream, { product: escapeHtml(node?.product.name ?? code), lot: escapeHtml(idValue(code)) });
     return `<li><strong>${escapeHtml(kind)}</strong>: ${where}${seqLink(ctx, f['seq'] as number)}<br><span class="why">${escapeHtml(f['detail'] ?? '')}</span></li>`;
   });
-  const headline = up.flags.some((f) => f['kind'] === 'recall') ? ctx.t.warnings.recallHeadline : ctx.t.warnings.failedHeadline;
+  const headline = flags.some((f) => f['kind'] === 'recall') ? ctx.t.warnings.recallHeadline : ctx.t.warnings.failedHeadline;
   return `<section class="warn" role="alert" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><h2>${escapeHtml(headline)}</h2><ul>${items.join('')}</ul></section>`;
+}
+
+/**
+ * Entries up- or downstream signed with a recovery key the operator added: shown apart from the
+ * product's status, since they say who could have signed, not what happened to the product.
+ */
+function operatorKeyWarnings(ctx: Ctx, up: Upstream, down: Downstream): string {
+  const bySeq = new Map<number, Record<string, unknown>>();
+  for (const f of [...up.flags, ...down.flags]) {
+    const flag = f as Record<string, unknown>;
+    if (flag['kind'] === 'operator_added_key') bySeq.set(flag['seq'] as number, flag);
+  }
+  if (bySeq.size === 0) return '';
+  const items = [...bySeq.values()].sort((a, b) => (a['seq'] as number) - (b['seq'] as number)).map((f) => {
+    const text = fill(ctx.t.warnings.operatorKey, { who: nameOf(ctx, String(f['signer'])), operator: nameOf(ctx, String(f['keyAddedBy'])) });
+    return `<li data-operator-key="${escapeHtml(String(f['kid']))}">${escapeHtml(text)}${seqLink(ctx, f['seq'] as number)}</li>`;
+  });
+  return `<section class="warn" role="alert" data-operator-keys="${bySeq.size}" aria-label="${escapeHtml(ctx.t.warnings.heading)}"><h2>${escapeHtml(ctx.t.warnings.operatorKeyHeadline)}</h2><ul>${items.join('')}</ul></section>`;
 }
 
 /** Whether anything recorded makes the product not OK: a recall or a failed inspection, here or upstream. */
 type ProductStatus = 'ok' | 'recalled' | 'failed';
 
 function statusOf(up: Upstream): ProductStatus {
-  if (up.flags.some((f) => f['kind'] === 'recall')) return 'recalled';
-  return up.flags.length > 0 ? 'failed' : 'ok';
+  const flags = productFlags(up);
+  if (flags.some((f) => f['kind'] === 'recall')) return 'recalled';
+  return flags.length > 0 ? 'failed' : 'ok';
 }
 
 /** The product's status, in words, under its name; the warning above says why. */
@@ -453,6 +476,7 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
   const byCode = new Map(up.nodes.map((n) => [n.code, n]));
   const sections = [
     warnings(ctx, up, byCode),
+    operatorKeyWarnings(ctx, up, down),
     productCard(ctx, up, o.publicUrl.replace(/\/+$/, ''), o.resolvedFrom),
     badge(ctx, o.ledger.verifierKey, statusOf(up)),
     provenance(ctx, up, byCode),
@@ -476,6 +500,7 @@ export async function renderCustomerPage(o: CustomerPageOptions): Promise<string
       ok: t.badge.ok,
       okDetail: statusOf(up) === 'ok' ? t.badge.okDetail : t.badge.okDetailFlagged,
       okTech: t.badge.okTech,
+      operatorKeys: t.badge.operatorKeys,
       fail: t.badge.fail,
       failDetail: t.badge.failDetail,
       failNoSeqDetail: t.badge.failNoSeqDetail,

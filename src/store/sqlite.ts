@@ -230,6 +230,18 @@ export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void
   INSERT INTO participant_kids (participant, seq, kid) SELECT participant, added_seq, kid FROM participant_keys
     WHERE added_seq < (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'kids_indexed_upto') ORDER BY 1, 2, 3;
   `,
+  // Who added each key (issue 16: the operator could add a key to any participant and sign as it).
+  // Filled from the record that added it, as a rebuild from the log would: its signer, and whether
+  // it was a participant.key.add signed by someone else (an operator's recovery key, key-rules.ts).
+  // The partial index lists those few keys for the trace answers' flags.
+  `
+  ALTER TABLE participant_keys ADD COLUMN added_by TEXT NOT NULL DEFAULT '';
+  ALTER TABLE participant_keys ADD COLUMN operator_added INTEGER NOT NULL DEFAULT 0;
+  UPDATE participant_keys SET
+    added_by = COALESCE((SELECT r.signer FROM records r WHERE r.seq = participant_keys.added_seq), ''),
+    operator_added = COALESCE((SELECT r.type = 'participant.key.add' AND r.signer <> participant_keys.participant FROM records r WHERE r.seq = participant_keys.added_seq), 0);
+  CREATE INDEX participant_keys_operator_added ON participant_keys (added_seq) WHERE operator_added = 1;
+  `,
 ];
 
 /** Set bits of a non-negative safe integer. */
@@ -300,7 +312,7 @@ export function entryKeyOf(signer: string, entryId: string): number {
 
 interface RecordRow { seq: number; leaf: Buffer; leaf_hash: Buffer; chain_hash: Buffer }
 interface ParticipantRow { id: string; name: string; roles: string; gln: string | null; registered_seq: number }
-interface KeyRow { kid: string; participant: string; public_key: Buffer; added_seq: number; revoked_seq: number | null }
+interface KeyRow { kid: string; participant: string; public_key: Buffer; added_seq: number; revoked_seq: number | null; added_by: string; operator_added: number }
 interface CheckpointRow { size: number; root: Buffer; note: string; signed_at: string }
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -310,6 +322,7 @@ const toParticipant = (r: ParticipantRow): ParticipantRecord => ({
 });
 const toKey = (r: KeyRow): KeyRecord => ({
   kid: r.kid, participant: r.participant, publicKey: u8(r.public_key), addedSeq: r.added_seq, revokedSeq: r.revoked_seq,
+  addedBy: r.added_by, operatorAdded: r.operator_added === 1,
 });
 const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({ size: r.size, root: u8(r.root), note: r.note, signedAt: r.signed_at });
 
@@ -534,7 +547,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     ),
     insertNode: db.prepare('INSERT INTO merkle_nodes (pos, hash) VALUES (?, ?)'),
     insertParticipant: db.prepare('INSERT INTO participants (id, name, roles, gln, registered_seq) VALUES (?, ?, ?, ?, ?)'),
-    insertKey: db.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq) VALUES (?, ?, ?, ?, ?)'),
+    insertKey: db.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq, added_by, operator_added) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    operatorAddedKeys: db.prepare('SELECT * FROM participant_keys WHERE operator_added = 1 ORDER BY added_seq'),
     revokeKey: db.prepare('UPDATE participant_keys SET revoked_seq = ? WHERE added_seq = ? AND kid = ? AND revoked_seq IS NULL'),
     insertCheckpoint: db.prepare('INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?, ?, ?, ?)'),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
@@ -784,6 +798,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
 
     ...domain.reader,
     payloadAt,
+    operatorAddedKeys: () => (q.operatorAddedKeys.all() as KeyRow[]).map(toKey),
+    signingKidAt: (seq) => parseRecord(seq).entry.signature.kid,
     recordMeta(seq) {
       const r = q.record.get(seq) as RecordRow | undefined;
       if (r === undefined) return corrupt(`record ${seq}`);
@@ -848,7 +864,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
           }
           case 'key.insert': {
             const k = e.key;
-            q.insertKey.run(k.kid, k.participant, k.publicKey, k.addedSeq, k.revokedSeq);
+            q.insertKey.run(k.kid, k.participant, k.publicKey, k.addedSeq, k.revokedSeq, k.addedBy, k.operatorAdded ? 1 : 0);
             addKid(k.addedSeq, k.kid, k.participant);
             keyCache.delete(k.kid);
             break;

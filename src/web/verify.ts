@@ -24,7 +24,8 @@
  * tests and benchmarks: `data-state` (pending; ok; fail: a check failed; unavailable: the
  * evidence could not be fetched, so nothing was checked, and a retry button shows), `data-verify-ms` (checking the evidence,
  * after it arrived), `data-fetch-ms`, `data-total-ms` (script start to verdict), `data-entries`,
- * `data-failed-seq`, `data-failed-check`, `data-runner` (worker or page).
+ * `data-failed-seq`, `data-failed-check`, `data-runner` (worker or page), `data-operator-key-seqs` (entries
+ * signed with a recovery key the operator added: the badge says so, whatever the page around it says).
  *
  * The module has no side effects unless it runs in a page with a `#verify-config` element or in
  * that page's worker, so Node tests can import {@link verifyEvidence}.
@@ -44,7 +45,11 @@ import { keyedNobleEd25519 } from './keyed-ed25519.js';
 export type VerifyCheck = 'evidence' | 'checkpoint' | 'leafHash' | 'inclusion' | 'key' | 'signature' | 'missing';
 
 export type VerifyResult =
-  | { readonly ok: true; readonly entries: number; readonly size: number; readonly origin: string; readonly seqs: readonly number[] }
+  | {
+      readonly ok: true; readonly entries: number; readonly size: number; readonly origin: string; readonly seqs: readonly number[];
+      /** Entries signed with a recovery key an operator added (domain/key-rules.ts), seen from the records themselves. */
+      readonly operatorKeySeqs: readonly number[];
+    }
   | { readonly ok: false; readonly check: VerifyCheck; readonly seq: number | undefined; readonly detail: string; readonly seqs: readonly number[] };
 
 export interface VerifyOptions {
@@ -134,12 +139,14 @@ function checkLeaf(r: EvidenceRecord, cp: Checkpoint): void {
 }
 
 /** The signature of one entry, with the key the registry says was valid at its seq. */
-function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): void {
+/** @returns whether the entry was signed with an operator-added (recovery) key */
+function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): boolean {
   const { payload, signature } = r.record.entry;
   if (!isObject(payload) || !isObject(signature) || typeof payload['signer'] !== 'string' || typeof signature['kid'] !== 'string') {
     throw new Failure('evidence', r.seq, 'entry has no payload signer or signature kid');
   }
   let publicKey: Uint8Array;
+  let operatorAdded = false;
   if (r.seq === 0) {
     // Genesis is the root of the registry: signed by the ledger key, which must be the pinned one.
     if (payload.type !== 'ledger.genesis' || payload.signer !== LEDGER_SIGNER) throw new Failure('key', 0, 'seq 0 is not the ledger genesis');
@@ -155,7 +162,9 @@ function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceR
     publicKey = pinned.publicKey;
   } else {
     try {
-      publicKey = signingKeyFor(registry.view, payload.signer, signature.kid, r.seq).publicKey;
+      const key = signingKeyFor(registry.view, payload.signer, signature.kid, r.seq);
+      publicKey = key.publicKey;
+      operatorAdded = key.operatorAdded;
     } catch (e) {
       throw new Failure('key', r.seq, messageOf(e));
     }
@@ -170,6 +179,7 @@ function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceR
   } catch (e) {
     throw new Failure('key', r.seq, messageOf(e));
   }
+  return operatorAdded;
 }
 
 /**
@@ -178,6 +188,7 @@ function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceR
  */
 export async function verifyEvidence(evidenceText: string, options: VerifyOptions): Promise<VerifyResult> {
   const verified: number[] = [];
+  const operatorKeySeqs: number[] = [];
   try {
     let pinned: VerifierKey;
     try {
@@ -202,7 +213,7 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
       const r = records[i]!;
       if (i > 0 && r.seq === records[i - 1]!.seq) throw new Failure('evidence', r.seq, 'record appears twice');
       checkLeaf(r, cp);
-      checkSignature(r, registry, pinned, options.pinnedKey, ed);
+      if (checkSignature(r, registry, pinned, options.pinnedKey, ed)) operatorKeySeqs.push(r.seq);
       verified.push(r.seq);
       const pending = options.onProgress?.(i + 1, records.length);
       if (pending !== undefined) await pending;
@@ -211,7 +222,7 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
     for (const seq of options.cited ?? []) {
       if (!have.has(seq)) throw new Failure('missing', seq, 'the page cites this entry but the evidence does not contain it');
     }
-    return { ok: true, entries: verified.length, size: cp.size, origin: cp.origin, seqs: verified };
+    return { ok: true, entries: verified.length, size: cp.size, origin: cp.origin, seqs: verified, operatorKeySeqs };
   } catch (e) {
     if (e instanceof Failure) return { ok: false, check: e.check, seq: e.seq, detail: e.message, seqs: verified };
     return { ok: false, check: 'evidence', seq: undefined, detail: messageOf(e), seqs: verified };
@@ -230,6 +241,8 @@ export interface BadgeTexts {
   readonly ok: string;
   readonly okDetail: string;
   readonly okTech: string;
+  /** Added to okDetail when {n} verified entries were signed with a recovery key the operator added. */
+  readonly operatorKeys: string;
   /** A check failed: the headline, what it means ({seq}, {check}; without a seq). */
   readonly fail: string;
   readonly failDetail: string;
@@ -381,7 +394,7 @@ async function runBadge(config: PageConfig, parts: BadgeParts): Promise<void> {
   };
   const t = config.t;
   const started = performance.now();
-  for (const key of ['entries', 'failedSeq', 'failedCheck', 'verifyMs', 'fetchMs', 'totalMs']) delete badge.dataset[key];
+  for (const key of ['entries', 'operatorKeySeqs', 'failedSeq', 'failedCheck', 'verifyMs', 'fetchMs', 'totalMs']) delete badge.dataset[key];
   badge.dataset['state'] = 'pending';
   if (retry) retry.hidden = true;
   if (bar) {
@@ -411,8 +424,10 @@ async function runBadge(config: PageConfig, parts: BadgeParts): Promise<void> {
   badge.dataset['verifyMs'] = outcome.verifyMs.toFixed(1);
   if (result.ok) {
     const values = { n: result.entries, size: result.size, origin: result.origin };
-    say(t.ok, fill(t.okDetail, values), fill(t.okTech, values));
+    const operatorKeys = result.operatorKeySeqs.length === 0 ? '' : ` ${fill(t.operatorKeys, { n: result.operatorKeySeqs.length })}`;
+    say(t.ok, fill(t.okDetail, values) + operatorKeys, fill(t.okTech, values));
     badge.dataset['entries'] = String(result.entries);
+    if (result.operatorKeySeqs.length > 0) badge.dataset['operatorKeySeqs'] = result.operatorKeySeqs.join(',');
   } else {
     const check = t.checks[result.check] ?? result.check;
     say(t.fail, result.seq === undefined ? fill(t.failNoSeqDetail, { check }) : fill(t.failDetail, { seq: result.seq, check }), result.detail);

@@ -86,7 +86,7 @@ t.test('handoff report with a discrepancy (JSON)', async (t) => {
   t.match(report.statements[1]!.says, /^MAN Ltd \(man\) receives shipment [0-9a-f]{64}: 290 kg of urn:trace:sup2:resin-1, condition partial; note: one bag torn\.$/);
   t.same(report.registry.map((e) => e.record.entry.payload.type), ['ledger.genesis', 'participant.register', 'participant.register'], 'genesis and both parties\' registrations');
   independentlyVerify(t, report);
-  t.same(verifyReport(report, ledgerKey), { ok: true, keySource: 'pinned', checkpoint: { origin: ledger.origin, size: report.checkpoint.size }, records: 5, failures: [] });
+  t.same(verifyReport(report, ledgerKey), { ok: true, keySource: 'pinned', checkpoint: { origin: ledger.origin, size: report.checkpoint.size }, records: 5, failures: [], operatorKeySigned: [] });
 
   const byLeafHash = await buildHandoffReport(ledger, r['s2']!.leafHash.toUpperCase());
   t.same({ ...byLeafHash, generatedAt: '' }, { ...report, generatedAt: '' }, 'the leaf hash names the same shipment');

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes.js';
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
+import { keyIdOf } from '../../src/core/keys.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.js';
 import { openLedger } from '../../src/ledger.js';
 import { MIGRATIONS, entryKeyOf, leafKeyOf, merkleNodeAt, merkleNodesIn, merklePos, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
@@ -514,7 +515,7 @@ t.test('keys by kid: the newest through the in-memory tail, the rest through kid
   const kidRows = () => raw.prepare("SELECT CAST(kid AS TEXT) AS kid, seq FROM kid_keys ORDER BY seq, kid").all() as Array<{ kid: string; seq: number }>;
   const upto = () => Number(raw.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get());
   const kid = (seq: number, n = 0) => `k${String(seq).padStart(4, '0')}-${n}`;
-  const key = (seq: number, n = 0) => ({ kid: kid(seq, n), participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null });
+  const key = (seq: number, n = 0) => ({ kid: kid(seq, n), participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null, addedBy: 'operator', operatorAdded: false });
   const addKeys = (...seqs: number[]) => store.transaction(() => store.applyEffects(seqs.map((s) => ({ kind: 'key.insert' as const, key: key(s) }))));
   // A fresh handle per lookup: the store caches what it found (misses too), which would hide the tables.
   const fresh = () => openSqliteStore(path, { readonly: true });
@@ -630,7 +631,7 @@ t.test('a commit that fills both tails merges one of them; the next commit merge
   const leafHash = (seq: number) => new Uint8Array(createHash('sha256').update(`leaf ${seq}`).digest());
   const rec = (seq: number) => ({ seq, signer: 'acme', entryId: `e${seq}`, type: 't', payloadHash: new Uint8Array(32).fill(seq), leaf: new Uint8Array([seq]), leafHash: leafHash(seq), chainHash: leafHash(seq) });
   const kid = (seq: number) => `k${String(seq).padStart(4, '0')}`;
-  const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: kid(seq), participant: 'acme', publicKey: new Uint8Array(32).fill(seq), addedSeq: seq, revokedSeq: null } });
+  const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: kid(seq), participant: 'acme', publicKey: new Uint8Array(32).fill(seq), addedSeq: seq, revokedSeq: null, addedBy: 'operator', operatorAdded: false } });
   // Like key.add entries: each record adds a key, so both tails reach 4 in the same commit.
   const append = (from: number, to: number) =>
     store.transaction(() => {
@@ -666,7 +667,7 @@ t.test('small commits merge their tails at a quarter of keysMergeAt, large ones 
   const meta = (key: string) => Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) ?? 0);
   const leafHash = (seq: number) => new Uint8Array(createHash('sha256').update(`leaf ${seq}`).digest());
   const rec = (seq: number) => ({ seq, signer: 'acme', entryId: `e${seq}`, type: 't', payloadHash: new Uint8Array(32).fill(seq & 0xff), leaf: new Uint8Array([seq & 0xff]), leafHash: leafHash(seq), chainHash: leafHash(seq) });
-  const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: `k${seq}`, participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null } });
+  const keyAdd = (seq: number) => ({ kind: 'key.insert' as const, key: { kid: `k${seq}`, participant: 'acme', publicKey: new Uint8Array(32).fill(seq & 0xff), addedSeq: seq, revokedSeq: null, addedBy: 'operator', operatorAdded: false } });
   const upto = () => [meta('keys_indexed_upto'), meta('kids_indexed_upto')];
   let next = 0;
   const commit = (records: number) =>
@@ -745,4 +746,41 @@ t.test('Merkle nodes are stored in the order appending leaves makes them', async
   t.equal(made, 4095, 'a tree of 4,096 leaves has 4,095 nodes above them');
   t.equal(merklePos(52, 0), merkleNodesIn(2 ** 52) - 1, 'the root of 2^52 leaves is the last node of its tree');
   t.same(merkleNodeAt(merkleNodesIn(2 ** 52 - 1) - 1), { level: 1, index: 2 ** 51 - 2 }, 'beyond 32 bits');
+});
+
+t.test('a database from before key provenance learns who added each key from its records', async (t) => {
+  const L = await makeLedger();
+  t.teardown(() => L.close());
+  const s = party('supplier-m');
+  await L.register(s);
+  const own = party(s.id);
+  await L.ledger.submit([L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(own.publicKey) })]);
+  for (const k of [s, own]) {
+    await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.revoke', participant: s.id, kid: keyIdOf(k.publicKey), reason: 'lost' })]);
+  }
+  const recovery = party(s.id);
+  await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(recovery.publicKey) })]);
+  const keyRows = (db: Database.Database) => db.prepare('SELECT kid, added_by, operator_added FROM participant_keys ORDER BY added_seq, kid').all();
+  await L.ledger.close();
+  await L.store.close();
+  const db = new Database(L.dbPath);
+  const written = keyRows(db);
+  t.same(
+    (written as Array<{ added_by: string; operator_added: number }>).map((r) => [r.added_by, r.operator_added]),
+    [['ledger', 0], ['ledger', 0], ['operator', 0], [s.id, 0], ['operator', 1]],
+    'as the ledger wrote them: genesis keys, the registration, a key of its own, the recovery key',
+  );
+  // Back to the schema before the migration: the columns and their index gone.
+  db.exec('DROP INDEX participant_keys_operator_added; ALTER TABLE participant_keys DROP COLUMN operator_added; ALTER TABLE participant_keys DROP COLUMN added_by');
+  db.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+  db.close();
+  await L.reopen();
+  t.match(L.ledger.participant(s.id).keys, [
+    { addedBy: 'operator', operatorAdded: false, valid: false },
+    { addedBy: s.id, operatorAdded: false, valid: false },
+    { kid: keyIdOf(recovery.publicKey), addedBy: 'operator', operatorAdded: true, valid: true },
+  ]);
+  const raw = new Database(L.dbPath, { readonly: true });
+  t.teardown(() => raw.close());
+  t.same(keyRows(raw), written, 'the migration fills the columns as the ledger writes them');
 });

@@ -13,6 +13,7 @@ const statement = {
         recordedAt: time,
         says: { type: 'string', description: 'The statement in words; the signed payload is what counts' },
         about: arr(code),
+        operatorAddedKey: { type: 'boolean', description: 'Signed with a recovery key the ledger operator added, not one the signer added itself' },
       },
       ['about'],
     ),

@@ -66,12 +66,16 @@ export const objectSummary = obj(
 
 /** A flag raised anywhere in a trace: a failed inspection or a recall. */
 export const flag = obj({
-  kind: { type: 'string', enum: ['failed_inspection', 'recall'] },
+  kind: {
+    type: 'string',
+    enum: ['failed_inspection', 'recall', 'operator_added_key'],
+    description: 'operator_added_key: the entry at seq was signed with a recovery key the operator added (signer, kid, keyAddedBy, keyAddedSeq), not one its signer added',
+  },
   code,
   seq,
   detail: str,
   depth: uint,
-}, ['depth', 'detail'], { additionalProperties: true });
+}, ['code', 'depth', 'detail'], { additionalProperties: true });
 
 /** The signed payload of an entry (schemas/payload.schema.json). */
 export const payload = payloadRef;

@@ -41,6 +41,8 @@ export const participant = obj({
       addedSeq: uint,
       revokedSeq: nullable(uint),
       valid: { type: 'boolean' },
+      addedBy: { type: 'string', description: 'signer of the entry that added the key (the operator for a first key, from the registration)' },
+      operatorAdded: { type: 'boolean', description: 'a recovery key: added by an operator after all the participant\'s keys were revoked; the participant never signed for it' },
     }),
   ),
 });

@@ -133,6 +133,7 @@ export const historyAnswer = obj({
       recordedAt: time,
       roles: { ...arr(str), description: 'What the entry did to this object (created, consumed, shipped, …)' },
       retractedBy: nullable(seq),
+      operatorAddedKey: { type: 'boolean', description: 'Signed with a recovery key the operator added, not one the signer added itself' },
       payload,
     }),
   ),
