@@ -41,11 +41,12 @@ import { keyIdOf } from '../core/keys.js';
 import { appendLeaf, frontierRoot, hashLeaf, type Frontier } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import { CHAIN_HASH_START, chainHash } from '../core/record.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryEffect, type RegistryView } from '../domain/registry.js';
+import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
+import { PREFIX_TABLES } from '../store/sqlite-prefixes.js';
 import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
@@ -121,7 +122,7 @@ export const DB_CHECKS: readonly DbCheck[] = [
 ];
 
 /** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
-const DERIVED_TABLES = ['participants', 'participant_keys', ...DOMAIN_TABLES] as const;
+const DERIVED_TABLES = ['participants', 'participant_keys', ...PREFIX_TABLES, ...DOMAIN_TABLES] as const;
 
 const PAGE = 1000;
 
@@ -368,24 +369,6 @@ function checkCheckpointRows(
     }
   }
   return total;
-}
-
-/** The in-memory registry replayed from the log: who could sign with which key at each seq. */
-function memoryRegistry() {
-  const participants = new Map<string, ParticipantRecord>();
-  const keys = new Map<string, KeyRecord>();
-  const view: RegistryView = { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) };
-  const apply = (effects: readonly RegistryEffect[]) => {
-    for (const e of effects) {
-      if (e.kind === 'participant.insert') participants.set(e.participant.id, e.participant);
-      else if (e.kind === 'key.insert') keys.set(e.key.kid, e.key);
-      else {
-        const k = keys.get(e.kid);
-        if (k !== undefined) keys.set(e.kid, { ...k, revokedSeq: e.seq });
-      }
-    }
-  };
-  return { view, apply };
 }
 
 /** Checkpoints by size, paged, for the root comparison during the record scan. */

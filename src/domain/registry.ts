@@ -7,6 +7,7 @@ import { fromBase64Url } from '../core/bytes.js';
 import { isStrongPublicKey } from '../core/ed25519.js';
 import { LedgerError } from '../core/errors.js';
 import { keyIdOf } from '../core/keys.js';
+import { memoryPrefixes, prefixEffects, registrationPrefixEffects, type PrefixEffect, type PrefixView } from './prefixes.js';
 import type { Payload } from './schemas.js';
 
 export interface ParticipantRecord {
@@ -26,7 +27,8 @@ export interface KeyRecord {
   readonly revokedSeq: number | null;
 }
 
-export interface RegistryView {
+/** The registry includes each participant's GS1 Company Prefixes (src/domain/prefixes.ts). */
+export interface RegistryView extends PrefixView {
   participant(id: string): ParticipantRecord | undefined;
   key(kid: string): KeyRecord | undefined;
 }
@@ -34,7 +36,8 @@ export interface RegistryView {
 export type RegistryEffect =
   | { readonly kind: 'participant.insert'; readonly participant: ParticipantRecord }
   | { readonly kind: 'key.insert'; readonly key: KeyRecord }
-  | { readonly kind: 'key.revoke'; readonly kid: string; readonly seq: number };
+  | { readonly kind: 'key.revoke'; readonly kid: string; readonly seq: number }
+  | PrefixEffect;
 
 export const LEDGER_SIGNER = 'ledger';
 
@@ -119,6 +122,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
           participant: { id: payload.participant, name: payload.name, roles: payload.roles, gln: payload.gln ?? null, registeredSeq: seq },
         },
         { kind: 'key.insert', key },
+        ...registrationPrefixEffects(view, payload, seq),
       ];
     }
     case 'participant.key.add': {
@@ -140,7 +144,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
       return [{ kind: 'key.revoke', kid: payload.kid, seq }];
     }
     default:
-      return [];
+      return prefixEffects(view, payload, seq);
   }
 }
 
@@ -151,12 +155,14 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
 export function memoryRegistry(): { view: RegistryView; apply(effects: readonly RegistryEffect[]): void } {
   const participants = new Map<string, ParticipantRecord>();
   const keys = new Map<string, KeyRecord>();
+  const prefixes = memoryPrefixes();
   return {
-    view: { participant: (id) => participants.get(id), key: (kid) => keys.get(kid) },
+    view: { ...prefixes.view, participant: (id) => participants.get(id), key: (kid) => keys.get(kid) },
     apply(effects) {
       for (const effect of effects) {
         if (effect.kind === 'participant.insert') participants.set(effect.participant.id, effect.participant);
         else if (effect.kind === 'key.insert') keys.set(effect.key.kid, effect.key);
+        else if (effect.kind !== 'key.revoke') prefixes.apply(effect);
         else {
           const k = keys.get(effect.kid);
           if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });

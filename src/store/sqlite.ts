@@ -33,6 +33,7 @@ import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
 import { DOMAIN_SCHEMA, domainStore } from './sqlite-domain.js';
+import { PREFIX_SCHEMA, PREFIX_TABLES, prefixStore } from './sqlite-prefixes.js';
 import type { Payload } from '../domain/schemas.js';
 import type { LedgerRecord } from '../core/record.js';
 import { toHex } from '../core/bytes.js';
@@ -229,6 +230,8 @@ export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void
   INSERT INTO participant_kids (participant, seq, kid) SELECT participant, added_seq, kid FROM participant_keys
     WHERE added_seq < (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'kids_indexed_upto') ORDER BY 1, 2, 3;
   `,
+  // GS1 Company Prefixes and their delegations (src/store/sqlite-prefixes.ts).
+  PREFIX_SCHEMA,
 ];
 
 /** Set bits of a non-negative safe integer. */
@@ -497,6 +500,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
   const domain = domainStore(db);
+  const prefixes = prefixStore(db);
 
   // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys: see the
   // migration that made the key tables. `tailLog` lists them in seq order, so that a rollback can
@@ -740,6 +744,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     meta: (key) => q.meta.get(key) as string | undefined,
 
     ...domain.reader,
+    ...prefixes.reader,
     payloadAt,
     recordMeta(seq) {
       const r = q.record.get(seq) as RecordRow | undefined;
@@ -747,9 +752,10 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       return { recordedAt: (JSON.parse(r.leaf.toString('utf8')) as LedgerRecord).recordedAt, leafHash: toHex(r.leaf_hash) };
     },
     applyDomainEffects: domain.applyDomainEffects,
-    dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys']),
+    dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys', ...PREFIX_TABLES]),
     clearDerived() {
       domain.clearProjections();
+      prefixes.clear();
       db.prepare('DELETE FROM participant_keys').run();
       db.prepare('DELETE FROM kid_keys').run();
       db.prepare('DELETE FROM participant_kids').run();
@@ -816,6 +822,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
             keyCache.delete(e.kid);
             break;
           }
+          default:
+            prefixes.apply(e);
         }
       }
     },
