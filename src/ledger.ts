@@ -134,6 +134,10 @@ export interface ParticipantView {
   readonly gln: string | null;
   readonly registeredSeq: number;
   readonly keys: Array<{ kid: string; publicKey: string; addedSeq: number; revokedSeq: number | null; valid: boolean }>;
+  /** GS1 Company Prefixes; null for a participant registered before prefixes existed. */
+  readonly prefixes: readonly string[] | null;
+  /** Prefixes other participants let it commission under (standing delegations). */
+  readonly delegatedPrefixes: Array<{ prefix: string; from: string; seq: number; until: string | null }>;
 }
 
 /** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
@@ -931,6 +935,8 @@ export function openLedger(options: LedgerOptions) {
         revokedSeq: k.revokedSeq,
         valid: k.revokedSeq === null,
       })),
+      prefixes: store.prefixesOf(p.id) ?? null,
+      delegatedPrefixes: store.delegationsTo(p.id).map((d) => ({ prefix: d.prefix, from: d.grantor, seq: d.seq, until: d.until })),
     };
   }
 

@@ -43,6 +43,11 @@ export const participant = obj({
       valid: { type: 'boolean' },
     }),
   ),
+  prefixes: { ...nullable(arr(str)), description: 'GS1 Company Prefixes (null: registered before prefixes existed, see docs/format.md)' },
+  delegatedPrefixes: {
+    ...arr(obj({ prefix: str, from: str, seq: uint, until: nullable(str) })),
+    description: 'Company prefixes of other participants it may commission under (prefix.delegate)',
+  },
 });
 
 export const participantList = obj({ participants: arr(participant) });
