@@ -192,12 +192,22 @@ export function createdCodes(payload: Payload): Array<{ code: string; where: str
 export function memoryPrefixes(): { view: PrefixView; apply(effect: PrefixEffect): void } {
   const owners = new Map<string, PrefixAssignment>();
   const byParticipant = new Map<string, readonly string[]>();
-  const delegations: Delegation[] = [];
+  const delegations = new Map<string, Delegation[]>();
   return {
     view: {
-      overlappingPrefixes: (digits) => [...owners.values()].filter((a) => a.prefix.startsWith(digits) || digits.startsWith(a.prefix)),
+      overlappingPrefixes(digits) {
+        // Prefixes that begin the digits: one lookup per possible length (GCPs have 4-12 digits).
+        const found: PrefixAssignment[] = [];
+        for (let n = 4; n <= Math.min(12, digits.length); n++) {
+          const a = owners.get(digits.slice(0, n));
+          if (a !== undefined) found.push(a);
+        }
+        // Longer prefixes beginning with the digits: only a prefix being assigned is that short.
+        if (digits.length < 12) for (const a of owners.values()) if (a.prefix.length > digits.length && a.prefix.startsWith(digits)) found.push(a);
+        return found.sort((x, y) => (x.prefix < y.prefix ? -1 : 1));
+      },
       prefixesOf: (participant) => byParticipant.get(participant),
-      delegationsTo: (to) => delegations.filter((d) => d.to === to && d.revokedSeq === null),
+      delegationsTo: (to) => (delegations.get(to) ?? []).filter((d) => d.revokedSeq === null),
     },
     apply(effect) {
       if (effect.kind === 'prefixes.set') {
@@ -205,11 +215,11 @@ export function memoryPrefixes(): { view: PrefixView; apply(effect: PrefixEffect
         for (const prefix of effect.prefixes) owners.set(prefix, { prefix, participant: effect.participant, seq: effect.seq });
         byParticipant.set(effect.participant, [...effect.prefixes]);
       } else if (effect.kind === 'delegation.insert') {
-        delegations.push(effect.delegation);
+        const to = effect.delegation.to;
+        delegations.set(to, [...(delegations.get(to) ?? []), effect.delegation]);
       } else {
-        delegations.forEach((d, i) => {
-          if (d.prefix === effect.prefix && d.to === effect.to && d.revokedSeq === null) delegations[i] = { ...d, revokedSeq: effect.seq };
-        });
+        const list = delegations.get(effect.to) ?? [];
+        delegations.set(effect.to, list.map((d) => (d.prefix === effect.prefix && d.revokedSeq === null ? { ...d, revokedSeq: effect.seq } : d)));
       }
     },
   };
