@@ -159,6 +159,10 @@ export interface ParticipantView {
     /** Signer of the entry that added the key; operatorAdded: a recovery key (domain/key-rules.ts). */
     addedBy: string; operatorAdded: boolean;
   }>;
+  /** GS1 Company Prefixes; null for a participant registered before prefixes existed. */
+  readonly prefixes: readonly string[] | null;
+  /** Prefixes other participants let it commission under (standing delegations). */
+  readonly delegatedPrefixes: Array<{ prefix: string; from: string; seq: number; until: string | null }>;
 }
 
 /** Name the failing entry of a batch (details.index, and the message when it does not say so yet). */
@@ -1005,6 +1009,8 @@ export function openLedger(options: LedgerOptions) {
         addedBy: k.addedBy,
         operatorAdded: k.operatorAdded,
       })),
+      prefixes: store.prefixesOf(p.id) ?? null,
+      delegatedPrefixes: store.delegationsTo(p.id).map((d) => ({ prefix: d.prefix, from: d.grantor, seq: d.seq, until: d.until })),
     };
   }
 

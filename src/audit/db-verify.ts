@@ -47,6 +47,7 @@ import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
+import { PREFIX_TABLES } from '../store/sqlite-prefixes.js';
 import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 
@@ -124,7 +125,7 @@ export const DB_CHECKS: readonly DbCheck[] = [
 ];
 
 /** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
-const DERIVED_TABLES = ['participants', 'participant_keys', ...DOMAIN_TABLES] as const;
+const DERIVED_TABLES = ['participants', 'participant_keys', ...PREFIX_TABLES, ...DOMAIN_TABLES] as const;
 
 const PAGE = 1000;
 

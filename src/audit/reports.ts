@@ -193,11 +193,17 @@ export function describeEntry(payload: Payload, nameOf: (id: string) => string):
     case 'ledger.genesis':
       return `The ledger ${payload.origin} starts, with ${payload.operator.name} (${payload.operator.id}) as its operator.`;
     case 'participant.register':
-      return `${who} registers ${payload.name} (${payload.participant}) as ${payload.roles.join(', ')}, with key ${keyIdOf(fromBase64Url(payload.publicKey))}.`;
+      return `${who} registers ${payload.name} (${payload.participant}) as ${payload.roles.join(', ')}, with key ${keyIdOf(fromBase64Url(payload.publicKey))}${payload.prefixes === undefined ? '' : `, GS1 Company Prefixes ${payload.prefixes.join(', ') || 'none'}`}.`;
     case 'participant.key.add':
       return `${who} adds key ${keyIdOf(fromBase64Url(payload.publicKey))} for ${payload.participant}.`;
     case 'participant.key.revoke':
       return `${who} revokes key ${payload.kid} of ${payload.participant}${payload.reason === undefined ? '' : `: ${payload.reason}`}.`;
+    case 'participant.prefixes.set':
+      return `${who} sets the GS1 Company Prefixes of ${payload.participant} to ${payload.prefixes.join(', ') || 'none'}.`;
+    case 'prefix.delegate':
+      return `${who} lets ${nameOf(payload.to)} (${payload.to}) commission codes under the company prefix ${payload.prefix}${payload.until === undefined ? '' : ` until ${payload.until}`}.`;
+    case 'prefix.delegate.revoke':
+      return `${who} withdraws the delegation of the company prefix ${payload.prefix} to ${nameOf(payload.to)} (${payload.to})${payload.reason === undefined ? '' : `: ${payload.reason}`}.`;
     case 'commission':
       return `${who} commissions ${payload.objects.map((o) => `${qtyText(o.quantity)} of ${o.product.name} (${o.code})`).join(', ')}.`;
     case 'transform':

@@ -42,6 +42,8 @@ import { canonicalize, parseJson } from '../core/jcs.js';
 import { verifyConsistency, verifyInclusion } from '../core/merkle.js';
 import { openNote, parseVerifierKey, type VerifierKey } from '../core/note.js';
 import { CHAIN_HASH_START } from '../core/record.js';
+import { createdCodes, PREFIX_TYPES, requireCodeOwned } from '../domain/prefixes.js';
+import { canonicalCode } from '../core/codes.js';
 import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import { parseEntry } from '../domain/schemas.js';
 import type { VerifyItem, VerifyMany } from '../platform/verify-pool.js';
@@ -147,7 +149,8 @@ const RECORD_TAIL = /,"signature":\{"kid":"[0-9a-f]{16}","sig":"[A-Za-z0-9_-]{86
 const PREFIX_BYTES = utf8(ENTRY_SIGNING_PREFIX);
 const ZERO = Uint8Array.of(0);
 const NEWLINE = Uint8Array.of(0x0a);
-const REGISTRY_TYPES = new Set(['ledger.genesis', 'participant.register', 'participant.key.add', 'participant.key.revoke']);
+const REGISTRY_TYPES = new Set(['ledger.genesis', 'participant.register', 'participant.key.add', 'participant.key.revoke', ...PREFIX_TYPES]);
+const CREATING_TYPES = new Set(['commission', 'transform', 'aggregate']);
 const SIGNATURE_BATCH = 256;
 /** The chain before seq 0 (the zero hash), as computed and as a line would state it. */
 const CHAIN_START = { chain: CHAIN_HASH_START, stated: hex(CHAIN_HASH_START) };
@@ -245,6 +248,8 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
   const registry = memoryRegistry();
   const operatorAddedKeys: Array<BundleReport['operatorAddedKeys'][number]> = [];
   const operatorKeySigned: Array<BundleReport['operatorKeySigned'][number]> = [];
+  /** Codes created so far (full bundles): an aggregate creates its parent only the first time. */
+  const created = new Set<string>();
   let records = 0;
   let lastSeq = -1;
   let prev: { seq: number; chain: Uint8Array; stated: string } | undefined;
@@ -649,7 +654,33 @@ export async function verifyBundle(lines: AsyncIterable<string> | Iterable<strin
         fail('registry', line, seq, messageOf(e), { code: codeOf(e) });
       }
     }
+    if (CREATING_TYPES.has(type)) checkOwnership(line, seq, entry);
     if (publicKey !== undefined) checkSignature(line, seq, signature.kid, signature.sig, concatBytes(PREFIX_BYTES, payloadBytes), publicKey);
+  }
+
+  /**
+   * GS1 keys are commissioned under the signer's company prefixes (src/domain/prefixes.ts). Only a
+   * full bundle holds every prefix and delegation entry; a scoped one cannot show who held what.
+   * An entry that does not parse is left to the hash and signature checks.
+   */
+  function checkOwnership(line: number, seq: number, entry: Obj): void {
+    if (scope?.kind !== 'full') return;
+    let payload: ReturnType<typeof parseEntry>['payload'];
+    try {
+      payload = parseEntry(entry, `seq ${seq}`).payload;
+    } catch {
+      return;
+    }
+    for (const { code, where } of createdCodes(payload)) {
+      const canonical = canonicalCode(code);
+      if (where === 'parent' && created.has(canonical)) continue;
+      created.add(canonical);
+      try {
+        requireCodeOwned(registry.view, canonical, payload.signer, payload.time, where);
+      } catch (e) {
+        fail('registry', line, seq, messageOf(e), { code: codeOf(e) });
+      }
+    }
   }
 
   /** Genesis is the root of trust inside the log: it must name the trusted key and origin. */

@@ -29,6 +29,8 @@ export interface DemoParticipant {
   readonly name: string;
   readonly roles: string[];
   readonly gln: string;
+  /** GS1 Company Prefixes: the demo's GTINs and SSCCs are numbered under them. */
+  readonly prefixes: string[];
   readonly publicKeyFile: string;
   readonly privateKeyFile: string;
 }
@@ -238,6 +240,7 @@ export async function seedDemo(base: string, db: string, log: (s: string) => voi
         name: p.name,
         roles: p.roles,
         gln: p.gln,
+        prefixes: p.prefixes,
         publicKey: toBase64Url(readPublicKey(`${REPO_ROOT}${p.publicKeyFile}`)),
       },
       operatorSeed,

@@ -180,7 +180,7 @@ async function participantCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   const common = { key: { type: 'string', default: 'data/operator.key.pem' }, signer: { type: 'string', default: 'operator' }, url: { type: 'string' } } as const;
   if (action === 'add') {
-    const { values } = parse(rest, { ...common, id: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, gln: { type: 'string' }, 'public-key': { type: 'string' } });
+    const { values } = parse(rest, { ...common, id: { type: 'string' }, name: { type: 'string' }, roles: { type: 'string' }, gln: { type: 'string' }, 'public-key': { type: 'string' }, prefixes: { type: 'string' } });
     return submitAsOperator(values, {
       type: 'participant.register',
       participant: required(values, 'id'),
@@ -188,7 +188,13 @@ async function participantCommand(args: string[]): Promise<number> {
       roles: required(values, 'roles').split(',').map((r) => r.trim()),
       ...(values['gln'] ? { gln: values['gln'] as string } : {}),
       publicKey: toBase64Url(readPublicKey(required(values, 'public-key'))),
+      // Always stated: without --prefixes the participant commissions no GS1 keys (src/domain/prefixes.ts).
+      prefixes: prefixList(values['prefixes']),
     });
+  }
+  if (action === 'prefixes') {
+    const { values } = parse(rest, { ...common, id: { type: 'string' }, prefixes: { type: 'string' } });
+    return submitAsOperator(values, { type: 'participant.prefixes.set', participant: required(values, 'id'), prefixes: prefixList(values['prefixes']) });
   }
   if (action === 'revoke') {
     const { values } = parse(rest, { ...common, id: { type: 'string' }, kid: { type: 'string' }, reason: { type: 'string' } });
@@ -199,8 +205,12 @@ async function participantCommand(args: string[]): Promise<number> {
       ...(values['reason'] ? { reason: values['reason'] as string } : {}),
     });
   }
-  throw new UsageError('participant add|revoke');
+  throw new UsageError('participant add|prefixes|revoke');
 }
+
+/** `--prefixes 0614141,952012` (or nothing: none); the ledger validates each. */
+const prefixList = (value: unknown): string[] =>
+  typeof value === 'string' ? value.split(',').map((p) => p.trim()).filter((p) => p !== '') : [];
 
 const TRACE_VIEWS = { up: 'upstream', down: 'downstream', history: 'history', footprint: 'footprint', state: '' } as const;
 

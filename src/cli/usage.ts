@@ -30,6 +30,8 @@ const COMMANDS: Record<string, CommandHelp> = {
     group: 'Operator',
     text: `
   participant add    --id ID --name NAME --roles supplier,... --public-key FILE [--gln GLN]
+                     [--prefixes GCP,...]   its GS1 Company Prefixes (none: no GS1 codes)
+  participant prefixes --id ID --prefixes GCP,...   replace a participant's company prefixes
   participant revoke --id ID --kid KID [--reason TEXT]
               sign with the operator key (--key data/operator.key.pem) and submit (--url)`,
   },

@@ -101,11 +101,13 @@ const SMALL_ORDER_ENCODINGS = new Set([
 ]);
 
 /**
- * A public key fit to register: a canonical encoding (y < p) that is not a small-order point.
- * With a small-order key (the identity, say) R = identity, S = 0 "verifies" for every message, so
- * anyone could sign in its name. Checked by table, as libsodium does, because decompressing the
- * point in pure JS costs ~70 µs per key. A 32-byte string that is no point at all passes here but
- * can never sign anything: both verifiers reject every signature under it.
+ * A public key fit to register: a canonical encoding (y < p) of a point on the curve (RFC 8032
+ * §5.1.3: y must have an x) that is not a small-order point. With a small-order key (the identity,
+ * say) R = identity, S = 0 "verifies" for every message, so anyone could sign in its name; a
+ * string that is no point can sign nothing, but registering it would put a key that is no key in
+ * the log, which the README promises never happens (issue 16). The cheap table checks go first;
+ * decoding the point (a square root mod p, ~70 µs in pure JS) runs only for what passes them, and
+ * only when a key is registered.
  *
  * Keys with a torsion component (aB + T) need no check: under the cofactorless equation both our
  * verifiers use, only the holder of a can sign for them, and what verifies cofactorless also
@@ -117,5 +119,16 @@ export function isStrongPublicKey(publicKey: Uint8Array): boolean {
   if (!isCanonicalY(publicKey)) return false;
   let hex = '';
   for (const b of publicKey) hex += (b < 16 ? '0' : '') + b.toString(16);
-  return !SMALL_ORDER_ENCODINGS.has(hex);
+  if (SMALL_ORDER_ENCODINGS.has(hex)) return false;
+  return isCurvePoint(publicKey);
+}
+
+/** RFC 8032 §5.1.3 decoding succeeds (strict: not ZIP 215's lenient reading). */
+function isCurvePoint(encoded: Uint8Array): boolean {
+  try {
+    ed.Point.fromBytes(encoded, false);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -8,6 +8,7 @@ import { isStrongPublicKey } from '../core/ed25519.js';
 import { LedgerError } from '../core/errors.js';
 import { keyIdOf } from '../core/keys.js';
 import { keyAddProvenance, keyToRevoke } from './key-rules.js';
+import { memoryPrefixes, prefixEffects, registrationPrefixEffects, type PrefixEffect, type PrefixView } from './prefixes.js';
 import type { Payload } from './schemas.js';
 
 export interface ParticipantRecord {
@@ -35,7 +36,8 @@ export interface KeyRecord {
   readonly operatorAdded: boolean;
 }
 
-export interface RegistryView {
+/** The registry includes each participant's GS1 Company Prefixes (src/domain/prefixes.ts). */
+export interface RegistryView extends PrefixView {
   participant(id: string): ParticipantRecord | undefined;
   key(kid: string): KeyRecord | undefined;
   /** Every key of a participant, revoked or not, in the order they were added. */
@@ -45,7 +47,8 @@ export interface RegistryView {
 export type RegistryEffect =
   | { readonly kind: 'participant.insert'; readonly participant: ParticipantRecord }
   | { readonly kind: 'key.insert'; readonly key: KeyRecord }
-  | { readonly kind: 'key.revoke'; readonly kid: string; readonly seq: number };
+  | { readonly kind: 'key.revoke'; readonly kid: string; readonly seq: number }
+  | PrefixEffect;
 
 export const LEDGER_SIGNER = 'ledger';
 
@@ -130,6 +133,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
           participant: { id: payload.participant, name: payload.name, roles: payload.roles, gln: payload.gln ?? null, registeredSeq: seq },
         },
         { kind: 'key.insert', key },
+        ...registrationPrefixEffects(view, payload, seq),
       ];
     }
     case 'participant.key.add':
@@ -137,7 +141,7 @@ export function registryEffects(view: RegistryView, payload: Payload, seq: numbe
     case 'participant.key.revoke':
       return [{ kind: 'key.revoke', kid: keyToRevoke(view, payload).kid, seq }];
     default:
-      return [];
+      return prefixEffects(view, payload, seq);
   }
 }
 
@@ -149,8 +153,10 @@ export function memoryRegistry(): { view: RegistryView; apply(effects: readonly 
   const participants = new Map<string, ParticipantRecord>();
   const keys = new Map<string, KeyRecord>();
   const kidsOf = new Map<string, string[]>();
+  const prefixes = memoryPrefixes();
   return {
     view: {
+      ...prefixes.view,
       participant: (id) => participants.get(id),
       key: (kid) => keys.get(kid),
       keysOf: (id) => (kidsOf.get(id) ?? []).map((kid) => keys.get(kid)!),
@@ -163,7 +169,8 @@ export function memoryRegistry(): { view: RegistryView; apply(effects: readonly 
           const kids = kidsOf.get(effect.key.participant);
           if (kids === undefined) kidsOf.set(effect.key.participant, [effect.key.kid]);
           else kids.push(effect.key.kid);
-        } else {
+        } else if (effect.kind !== 'key.revoke') prefixes.apply(effect);
+        else {
           const k = keys.get(effect.kid);
           if (k !== undefined) keys.set(effect.kid, { ...k, revokedSeq: effect.seq });
         }

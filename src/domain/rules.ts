@@ -19,6 +19,7 @@
 import { LedgerError } from '../core/errors.js';
 import { fromHex } from '../core/bytes.js';
 import { parseCode } from '../core/codes.js';
+import { requireCodeOwned } from './prefixes.js';
 import { fromMicro, MICRO, toMicro } from './quantity.js';
 import type { RegistryView } from './registry.js';
 import type { Payload } from './schemas.js';
@@ -271,6 +272,7 @@ function commission(view: DomainView, p: P<'commission'>, seq: number): DomainEf
     const obj = newObject(o, p.signer, seq, 'commission', `objects[${i}]`);
     requireNew(view, obj.code, `objects[${i}]`);
     requireNamespace(obj.code, p.signer, `objects[${i}]`);
+    requireCodeOwned(view, obj.code, p.signer, p.time, `objects[${i}]`);
     return [
       { kind: 'object.insert', object: obj },
       { kind: 'holding.add', code: obj.code, holder: p.signer, delta: obj.quantity },
@@ -318,6 +320,7 @@ function transform(view: DomainView, p: P<'transform'>, seq: number): DomainEffe
     if (inputCodes.has(obj.code)) fail('TRACE_ALREADY_COMMISSIONED', `outputs[${i}]: ${obj.code} is also an input`, { code: obj.code });
     requireNew(view, obj.code, `outputs[${i}]`);
     requireNamespace(obj.code, p.signer, `outputs[${i}]`);
+    requireCodeOwned(view, obj.code, p.signer, p.time, `outputs[${i}]`);
     effects.push(
       { kind: 'object.insert', object: obj },
       { kind: 'holding.add', code: obj.code, holder: p.signer, delta: obj.quantity },
@@ -338,6 +341,7 @@ function aggregate(view: DomainView, p: P<'aggregate'>, seq: number): DomainEffe
       fail('TRACE_CONTAINER_INVALID', `parent: ${parentCode} is not a logistic unit code (an SSCC, /00/..., or a urn:trace code)`);
     }
     requireNamespace(parentCode, p.signer, 'parent');
+    requireCodeOwned(view, parentCode, p.signer, p.time, 'parent');
     const obj: ObjectRow = {
       code: parentCode, level: 'logistic', unit: 'H87', quantity: MICRO, producer: p.signer, createdSeq: seq, createdBy: 'aggregate',
       spec: { product: { name: `Logistic unit ${parsed.kind === 'gs1' ? parsed.value : parsed.local}` } }, recalledSeq: null,
@@ -489,7 +493,10 @@ function recall(view: DomainView, p: P<'recall'>, seq: number): DomainEffect[] {
   });
 }
 
-const NOT_RETRACTABLE = new Set(['ledger.genesis', 'participant.register', 'participant.key.add', 'participant.key.revoke', 'retract']);
+const NOT_RETRACTABLE = new Set([
+  'ledger.genesis', 'participant.register', 'participant.key.add', 'participant.key.revoke',
+  'participant.prefixes.set', 'prefix.delegate', 'prefix.delegate.revoke', 'retract',
+]);
 
 function retract(view: DomainView, p: P<'retract'>, seq: number): DomainEffect[] {
   const target = view.seqOfLeafHash(fromHex(p.target));

@@ -34,6 +34,7 @@ import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
 import { DOMAIN_SCHEMA, domainStore } from './sqlite-domain.js';
+import { PREFIX_SCHEMA, PREFIX_TABLES, prefixStore } from './sqlite-prefixes.js';
 import type { Payload } from '../domain/schemas.js';
 import type { LedgerRecord } from '../core/record.js';
 import { toHex } from '../core/bytes.js';
@@ -242,6 +243,8 @@ export const MIGRATIONS: ReadonlyArray<string | ((db: Database.Database) => void
     operator_added = COALESCE((SELECT r.type = 'participant.key.add' AND r.signer <> participant_keys.participant FROM records r WHERE r.seq = participant_keys.added_seq), 0);
   CREATE INDEX participant_keys_operator_added ON participant_keys (added_seq) WHERE operator_added = 1;
   `,
+  // GS1 Company Prefixes and their delegations (src/store/sqlite-prefixes.ts).
+  PREFIX_SCHEMA,
 ];
 
 /** Set bits of a non-negative safe integer. */
@@ -554,6 +557,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
   const domain = domainStore(db);
+  const prefixes = prefixStore(db);
 
   // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys: see the
   // migration that made the key tables. `tailLog` lists them in seq order, so that a rollback can
@@ -797,6 +801,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     meta: (key) => q.meta.get(key) as string | undefined,
 
     ...domain.reader,
+    ...prefixes.reader,
     payloadAt,
     operatorAddedKeys: () => (q.operatorAddedKeys.all() as KeyRow[]).map(toKey),
     signingKidAt: (seq) => parseRecord(seq).entry.signature.kid,
@@ -806,9 +811,10 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
       return { recordedAt: (JSON.parse(r.leaf.toString('utf8')) as LedgerRecord).recordedAt, leafHash: toHex(r.leaf_hash) };
     },
     applyDomainEffects: domain.applyDomainEffects,
-    dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys']),
+    dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys', ...PREFIX_TABLES]),
     clearDerived() {
       domain.clearProjections();
+      prefixes.clear();
       db.prepare('DELETE FROM participant_keys').run();
       db.prepare('DELETE FROM kid_keys').run();
       db.prepare('DELETE FROM participant_kids').run();
@@ -875,6 +881,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
             keyCache.delete(e.kid);
             break;
           }
+          default:
+            prefixes.apply(e);
         }
       }
     },

@@ -1,5 +1,7 @@
 /** Example requests per documented operation of the OpenAPI document, on the seeded demo. */
-import type { DemoSeed } from '../../src/cli/demo.js';
+import { REPO_ROOT, type DemoSeed } from '../../src/cli/demo.js';
+import { readPrivateKey } from '../../src/cli/keyfiles.js';
+import { signEntry } from '../../src/core/entry.js';
 import { EXAMPLE_ENTRY } from '../../src/http/entry-example.js';
 import type { Ledger } from '../../src/ledger.js';
 
@@ -10,6 +12,15 @@ export const RECALLED_BILLET = 'https://id.gs1.org/01/06931000050013/10/B2611-08
 export const PALLET = 'https://id.gs1.org/00/369310000800001018';
 export const GASKETS = 'urn:trace:sealtech:W8-2611-01';
 export const UNKNOWN = 'urn:trace:nobody:nothing';
+
+const FOREIGN_PREFIX_ENTRY = () =>
+  signEntry(
+    {
+      type: 'commission', id: 'example-foreign-prefix', signer: 'xinyi-glass', time: '2026-11-03T08:00:00.000+08:00',
+      objects: [{ code: 'https://id.gs1.org/01/06931000080010/10/FAKE-1', level: 'finished', product: { name: 'Window' }, quantity: { value: 1, unit: 'H87' } }],
+    },
+    readPrivateKey(`${REPO_ROOT}keys/xinyi-glass.key.pem`),
+  );
 
 /** One request of the table: path parameters, query, headers, body, and what must come back. */
 export interface Example {
@@ -29,7 +40,11 @@ export function examples(ledger: Ledger, seed: DemoSeed): Record<string, Example
   const json = { accept: 'application/json' };
   const ship = seed.chain.find((c) => c.id === EXAMPLE_ENTRY.payload.id)!;
   return {
-    appendEntries: [{ body: EXAMPLE_ENTRY, status: 201, direct: () => ship.receipt }],
+    appendEntries: [
+      { body: EXAMPLE_ENTRY, status: 201, direct: () => ship.receipt },
+      // A glass supplier commissioning a window lot under pearl-windows' company prefix 693100008.
+      { body: FOREIGN_PREFIX_ENTRY(), status: 403, code: 'TRACE_CODE_NOT_OWNED' },
+    ],
     listEntries: [{ query: { after: 5, limit: 3 }, status: 200, direct: () => ({ records: ledger.records(5, 3), next: 8 }) }],
     getEntry: [{ params: { seq: ship.receipt.seq }, status: 200, direct: () => ledger.record(ship.receipt.seq) }],
     getCheckpoint: [{ status: 200 }],

@@ -45,6 +45,11 @@ export const participant = obj({
       operatorAdded: { type: 'boolean', description: 'a recovery key: added by an operator after all the participant\'s keys were revoked; the participant never signed for it' },
     }),
   ),
+  prefixes: { ...nullable(arr(str)), description: 'GS1 Company Prefixes (null: registered before prefixes existed, see docs/format.md)' },
+  delegatedPrefixes: {
+    ...arr(obj({ prefix: str, from: str, seq: uint, until: nullable(str) })),
+    description: 'Company prefixes of other participants it may commission under (prefix.delegate)',
+  },
 });
 
 export const participantList = obj({ participants: arr(participant) });
