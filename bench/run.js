@@ -2,7 +2,7 @@
 //
 //   node --expose-gc bench/run.js [--quick] [--only verify,naiveServer,...] [--skip-ledger]
 //                                 [--skip-trace | --trace-only] [--skip-resolver] [--skip-browser]
-//                                 [--skip-audit]
+//                                 [--skip-audit] [--skip-stall | --stall-only]
 //                                 [--out bench/RESULTS.md] [--json bench/out/results.json]
 //                                 [--repeat N] [--no-write] [--strict]
 //
@@ -17,6 +17,13 @@
 //
 // --trace-only (what `node --expose-gc bench/trace.js` does) runs step 3 alone and rewrites only
 // the trace section of RESULTS.md (and bench/out/trace-results.json).
+//
+// 5. runs the stall benchmark of issue 16 (bench/stall.js: /healthz p99 and single-entry ingest
+//    while 4 clients loop full exports and 4 loop 1024 px QR images; ~2.5 min on a copy of a
+//    100,000-entry ledger of bench/trace.js's generator, made and cached in bench/out/ on the first
+//    run) and writes it to the stall section of RESULTS.md. --stall-only runs it alone
+//    (no baselines, nothing else rewritten; raw figures in bench/out/stall-results.json):
+//      npm run build && node --expose-gc bench/run.js --stall-only
 //
 // Adding a ledger target: in bench/ledger.js, measure it and return an object
 //   { id: '<one of the TARGETS ids>', opsPerSec, p99Ms?, meanMs?, ...anything else to keep }
@@ -50,6 +57,7 @@ import { cachedLedger, traceEntries, traceTargets, FULL_ENTRIES } from './trace.
 import { resolverBench } from './resolver.js';
 import { browserBench } from './browser.js';
 import { auditTargets } from './audit.js';
+import { stallEntries, stallTargets, STALL } from './stall.js';
 
 const { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, machine, updateMarkdownSection, gc } = lib;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -184,6 +192,22 @@ const TARGETS = [
     baseline: null,
     maxP50Ms: 1000,
   },
+  // Issue 16 (bench/stall.js): while 4 clients loop full exports and 4 loop 1024 px QR images
+  {
+    id: 'stallHealthz',
+    section: 'stall',
+    title: 'GET /healthz while 4 clients loop full exports and 4 loop QR PNGs at 1024 px (and single-entry ingest runs)',
+    baseline: null,
+    maxP99Ms: 50,
+  },
+  {
+    id: 'stallIngest',
+    section: 'stall',
+    title: 'Single-entry ingest over HTTP during that load (32 connections), req/s',
+    baseline: 'stallIngestAlone',
+    minRatio: 0.8,
+    fail: allAccepted,
+  },
   {
     id: 'domainIngest',
     section: 'trace',
@@ -192,6 +216,29 @@ const TARGETS = [
     minRatio: 0.8,
   },
 ];
+
+/** The stall section of RESULTS.md (issue 16): the verdicts, the figures around them, the method. */
+function stallSectionMd({ verdicts, measured, info, error, targetsTable, started, cmd, loadStart, loadEnd, m }) {
+  const load = (l) => l.map((x) => x.toFixed(2)).join(' / ');
+  const lines = [
+    '## Stalls (issue 16)',
+    '',
+    `- Run: ${started.toISOString()}, commit ${describeCommit() ?? 'unknown'}, \`${process.env.npm_lifecycle_event === 'bench' ? 'npm run bench → ' : ''}${cmd}\`; ${m.cpu}, ${m.cores} cores; load average ${load(loadStart)} before, ${load(loadEnd)} after${loadStart[0] > 0.5 ? ' (busy before the run: figures may be low)' : ''}; stall part ${info?.seconds?.toFixed(0) ?? '–'} s`,
+    `- Ledger: a copy of the ${info ? info.entries.toLocaleString('en-US') : '–'}-entry ledger of bench/trace.js`,
+    '',
+    targetsTable(verdicts),
+  ];
+  const extra = measured.filter((x) => !TARGETS.some((t) => t.id === x.id));
+  if (extra.length) lines.push('', 'Other figures:', '', markdownTable(['id', 'figure', 'details'], extra.map((x) => [x.id, measuredFigure(x), x.details ?? ''])));
+  const detailed = measured.filter((x) => TARGETS.some((t) => t.id === x.id) && x.details);
+  if (detailed.length) lines.push('', 'Details:', '', ...detailed.map((x) => `- ${x.id}: ${x.details}`));
+  if (error) lines.push('', `bench/stall.js failed: \`${error.split('\n')[0]}\``);
+  lines.push(
+    '',
+    `Method: the service (bench/stall-server.js: the real app on a copy of the ledger, signatures verified on its worker thread, per-client rate limits raised so that the loopers, all from 127.0.0.1, do the work that clients on many addresses could) in its own process; ${STALL.exporters} export loopers and ${STALL.qr} QR loopers in another (bench/stall-child.js), each client sending its next request when the previous answer has been read to the end, the QR clients cycling over ${STALL.qrCodes.toLocaleString('en-US')} codes so that the PNG cache (256 images) never answers; single-entry ingest from autocannon in a third (bench/load-child.js, ${STALL.ingestConnections} connections, pre-signed participant.key.add entries); the health prober in the runner, one GET /healthz at a time every ${STALL.probeEveryMs} ms, timed with hrtime. Phases: ingest alone, ingest with the loopers (started 2 s before), ingest alone again; the ingest ratio is against the mean of the two phases alone. The server's event-loop delay comes from perf_hooks.monitorEventLoopDelay (10 ms resolution) in the server.`,
+  );
+  return lines.join('\n');
+}
 
 /** Judges one target: { target, measured, baseline, ratio, pass, status, detail }. */
 function judge(target, measured, baselines, measuredById = new Map()) {
@@ -256,6 +303,8 @@ const { values: opts } = parseArgs({
     'skip-resolver': { type: 'boolean', default: false },
     'skip-browser': { type: 'boolean', default: false },
     'skip-audit': { type: 'boolean', default: false },
+    'skip-stall': { type: 'boolean', default: false },
+    'stall-only': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(HERE, 'RESULTS.md') },
     json: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
@@ -265,10 +314,15 @@ const { values: opts } = parseArgs({
 });
 
 const traceOnly = opts['trace-only'];
-const runTrace = traceOnly || !opts['skip-trace'];
-if (!opts.json) opts.json = path.join(HERE, 'out', traceOnly ? 'trace-results.json' : 'results.json');
+const stallOnly = opts['stall-only'];
+/** One part alone (--trace-only, --stall-only): the shared baselines and the other parts are skipped. */
+const oneSection = traceOnly || stallOnly;
+const runTrace = traceOnly || (!opts['skip-trace'] && !stallOnly);
+const runStall = stallOnly || (!opts['skip-stall'] && !traceOnly);
+if (!opts.json) opts.json = path.join(HERE, 'out', traceOnly ? 'trace-results.json' : stallOnly ? 'stall-results.json' : 'results.json');
 const traceAllowanceS = runTrace ? (cachedLedger(traceEntries()) ? 300 : 2400) : 0;
-const timeoutS = Number(process.env.BENCH_TIMEOUT_S || (traceOnly ? 0 : 900) + traceAllowanceS);
+const stallAllowanceS = runStall ? (cachedLedger(stallEntries()) ? 300 : 900) : 0;
+const timeoutS = Number(process.env.BENCH_TIMEOUT_S || (oneSection ? 0 : 900) + traceAllowanceS + stallAllowanceS);
 const watchdog = setTimeout(() => {
   console.error(`bench: exceeded BENCH_TIMEOUT_S=${timeoutS} s, aborting (children are killed on exit)`);
   process.exit(2);
@@ -370,7 +424,7 @@ async function main() {
   // ---- baselines
   const baselines = new Map();
   for (const b of BASELINES) {
-    if (traceOnly || (only && !only.has(b.id))) continue;
+    if (oneSection || (only && !only.has(b.id))) continue;
     log(`baseline ${b.id} ...`);
     const bt = lib.now();
     const defaults = { verify: 3, sqliteInsert: 3, naiveServer: 5, sqliteSingleCommit: 3, hypercore: 3, fdatasync: 2 };
@@ -400,7 +454,7 @@ async function main() {
   // ---- ledger measurements (bench/ledger.js)
   let measured = [];
   let ledgerError = null;
-  if (!opts['skip-ledger'] && !traceOnly) {
+  if (!opts['skip-ledger'] && !oneSection) {
     log('ledger targets ...');
     try {
       measured = (await ledgerTargets({ baselines, lib, quick: opts.quick, log, root: ROOT, only })) ?? [];
@@ -424,7 +478,7 @@ async function main() {
     }
   }
   // ---- resolver, customer page and audit measurements (issues 4 and 5)
-  if (!traceOnly && !opts['skip-resolver']) {
+  if (!oneSection && !opts['skip-resolver']) {
     log('resolver targets ...');
     try {
       const r = await resolverBench({ seconds: opts.quick ? 2 : 5 });
@@ -450,7 +504,7 @@ async function main() {
       measured.push({ id: 'browserVerify', blocked: `failed: ${e?.message ?? e}` });
     }
   }
-  if (!traceOnly && !opts['skip-audit']) {
+  if (!oneSection && !opts['skip-audit']) {
     log('audit targets ...');
     try {
       const a = await auditTargets({ quick: opts.quick, log });
@@ -460,11 +514,27 @@ async function main() {
     }
   }
 
+  // ---- stall benchmark (issue 16, bench/stall.js)
+  let stallInfo = null;
+  let stallError = null;
+  if (runStall) {
+    log('stall targets ...');
+    try {
+      const r = await bounded('stall', cachedLedger(stallEntries()) ? 600 : 1500, () => stallTargets({ quick: opts.quick, log }));
+      measured.push(...r.results.map((x) => ({ ...x, section: 'stall' })));
+      stallInfo = r.info;
+    } catch (e) {
+      stallError = e?.stack ?? String(e);
+      log(`stall targets failed: ${stallError}`);
+    }
+  }
+
   const byId = new Map(measured.map((x) => [x.id, x]));
-  const active = TARGETS.filter((t) => (t.section === 'trace' ? runTrace : !traceOnly));
+  const active = TARGETS.filter((t) => (t.section === 'trace' ? runTrace : t.section === 'stall' ? runStall : !oneSection));
   const verdicts = active.map((t) => judge(t, byId.get(t.id), baselines, byId));
   const extra = measured.filter((x) => !TARGETS.some((t) => t.id === x.id));
   const isTrace = (x) => (x.target ?? x).section === 'trace';
+  const isStall = (x) => (x.target ?? x).section === 'stall';
   const totalSeconds = lib.nsToMs(lib.now() - t0) / 1000;
   const loadEnd = os.loadavg();
 
@@ -545,8 +615,8 @@ async function main() {
           v.status === 'PASS' || v.status === 'FAIL' ? `**${v.status}**` : v.status + (v.detail ? `: ${v.detail.split('\n')[0]}` : ''),
         ]),
       );
-    const targetsMd = targetsTable(verdicts.filter((v) => !isTrace(v)));
-    const mainExtra = extra.filter((x) => !isTrace(x));
+    const targetsMd = targetsTable(verdicts.filter((v) => !isTrace(v) && !isStall(v)));
+    const mainExtra = extra.filter((x) => !isTrace(x) && !isStall(x));
     const extraMd = mainExtra.length ? `\n\nOther ledger figures:\n\n${markdownTable(['id', 'figure', 'details'], mainExtra.map((x) => [x.id, measuredFigure(x), x.details ?? '']))}` : '';
     const ingestDetails = verdicts.filter((v) => ['batchIngestHttp', 'singleIngestHttp'].includes(v.target.id) && v.measured?.details);
     const detailsMd = ingestDetails.length ? `\n\nIngest details:\n\n${ingestDetails.map((v) => `- ${v.target.id}: ${v.measured.details}`).join('\n')}` : '';
@@ -557,7 +627,11 @@ async function main() {
       const traceMd = traceSectionMd({ verdicts: verdicts.filter(isTrace), measured: measured.filter(isTrace), info: traceInfo, error: traceError, targetsTable, started, cmd, loadStart, loadEnd, m, totalSeconds });
       updateMarkdownSection(opts.out, 'trace', traceMd, { title });
     }
-    if (!traceOnly) {
+    if (runStall) {
+      const stallMd = stallSectionMd({ verdicts: verdicts.filter(isStall), measured: measured.filter(isStall), info: stallInfo, error: stallError, targetsTable, started, cmd, loadStart, loadEnd, m });
+      updateMarkdownSection(opts.out, 'stall', stallMd, { title });
+    }
+    if (!oneSection) {
       updateMarkdownSection(opts.out, 'run', `## Run\n\n${runMd}`, { title });
       updateMarkdownSection(opts.out, 'baselines', `## Baselines\n\n${baselinesMd}`, { title });
       updateMarkdownSection(opts.out, 'targets', `## Targets\n\n${targetsMd}${detailsMd}${extraMd}${ledgerErrMd}`, { title });
@@ -591,6 +665,8 @@ async function main() {
           ledgerError,
           trace: traceInfo,
           traceError,
+          stall: stallInfo,
+          stallError,
         },
         null,
         2,

@@ -21,7 +21,7 @@
  * characters XML 1.0 cannot carry; every label is clipped to its own rectangle so that no text
  * can spill onto a neighbouring label, whatever the fonts on the printing machine.
  */
-import { create as createQr, toBuffer as qrToBuffer } from 'qrcode';
+import { create as createQr, toBuffer as qrToBuffer, type QRCodeToBufferOptions } from 'qrcode';
 import { parseCode, type ObjectCode } from '../core/codes.js';
 
 /** Quiet zone on each side, in modules (ISO/IEC 18004: at least 4 modules for QR Code). */
@@ -126,12 +126,18 @@ export function qrSvg(text: string, opts: QrImageOptions = {}): string {
   );
 }
 
+/** pngjs options that qrcode passes through (its types list only the deflate ones). */
+const PNG_ENCODING = { colorType: 0, filterType: 2 } as QRCodeToBufferOptions['rendererOpts'];
+
+/** What qrcode's `toBuffer` takes to draw a PNG: plain data, so it can travel to a worker thread. */
+export type QrPngRendering = QRCodeToBufferOptions & { readonly type: 'png' };
+
 /**
- * A PNG image of the QR code of `text`: black on opaque white, whole pixels per module.
+ * Checks a PNG request and says how to draw it: black on opaque white, whole pixels per module.
  * @throws TypeError, RangeError as qrMatrix; RangeError when `opts.size` is out of bounds (at most QR_PNG_SIZE_MAX) or too
  * small for this symbol at MIN_MODULE_PX pixels per module.
  */
-export async function qrPng(text: string, opts: QrImageOptions = {}): Promise<Buffer> {
+export function qrPngRendering(text: string, opts: QrImageOptions = {}): QrPngRendering {
   checkSize(opts.size, QR_PNG_SIZE_MAX);
   const m = qrMatrix(text);
   const n = fullSize(m);
@@ -142,13 +148,28 @@ export async function qrPng(text: string, opts: QrImageOptions = {}): Promise<Bu
     );
   }
   // The same text and level give qrcode the same symbol as qrMatrix (its encoder is deterministic).
-  return qrToBuffer(text, {
+  return {
     type: 'png',
     errorCorrectionLevel: ERROR_CORRECTION,
     margin: QUIET_ZONE_MODULES,
     scale,
     color: { dark: '#000000ff', light: '#ffffffff' },
-  });
+    // How pngjs encodes, and it does so on the calling thread: by default it writes RGBA and tries
+    // all five PNG filters on every row (W3C PNG §12.8) to keep the best, which was ~90 % of the time
+    // of a 1024 px image (issue 16, bench/stall.js). Black and white need one grey byte a pixel
+    // (colour type 0), and a QR row repeats the row above `scale` times, which the Up filter (2)
+    // turns into zeros: a quarter of the bytes through one filter, and a file no larger.
+    rendererOpts: PNG_ENCODING,
+  };
+}
+
+/**
+ * A PNG image of the QR code of `text`, drawn on this thread (the CLI; the service draws on a
+ * worker thread, src/http/qr-worker.ts).
+ * @throws as qrPngRendering
+ */
+export async function qrPng(text: string, opts: QrImageOptions = {}): Promise<Buffer> {
+  return qrToBuffer(text, qrPngRendering(text, opts));
 }
 
 // --- label sheets -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * a label needs, and rendered images are cached: counted renders, never timing.
  */
 import t, { type Test } from 'tap';
+import { inflateSync } from 'node:zlib';
 import { buildApp } from '../../src/http/app.js';
 import { createQrPngCache } from '../../src/http/qr-cache.js';
 import { QR_PNG_SIZE_MAX, qrPng } from '../../src/http/qr.js';
@@ -65,4 +66,24 @@ t.test('repeated requests are served from the cache; it stays bounded', async (t
   t.equal(cache.renders, 4, 'evicted beyond capacity');
   const tooSmall = await app.inject({ url: png(URN, '?size=64') });
   t.equal(tooSmall.statusCode, 400, 'a failed render is still a client error');
+});
+
+t.test('a PNG is encoded in one pass: one grey byte a pixel, every row with the Up filter', async (t) => {
+  // pngjs by default writes RGBA and tries the five PNG filters on every row (W3C PNG §12.8), on
+  // the event loop; the encoding is checked here because its cost is what a size cap bounds.
+  const image = await qrPng('https://id.gs1.org/01/06931000010016/10/LOT-1', { size: QR_PNG_SIZE_MAX });
+  const width = image.readUInt32BE(16);
+  t.equal(image[24], 8, 'bit depth 8');
+  t.equal(image[25], 0, 'colour type 0: greyscale');
+  const idat: Buffer[] = [];
+  for (let at = 8; at < image.length; ) {
+    const length = image.readUInt32BE(at);
+    if (image.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(image.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const rows = raw.length / (width + 1);
+  t.equal(rows, image.readUInt32BE(20), 'one filter byte and one byte a pixel per row');
+  const filters = new Set(Array.from({ length: rows }, (_, y) => raw[y * (width + 1)]));
+  t.same([...filters], [2], 'every row: filter type 2 (Up)');
 });

@@ -11,7 +11,8 @@ import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
 import { codeParams as params } from '../schemas/common.js';
-import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrPng, qrSvg, type Label } from '../qr.js';
+import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrSvg, type Label } from '../qr.js';
+import { startQrWorker } from '../qr-worker.js';
 import { createQrPngCache, type QrPngCache } from '../qr-cache.js';
 
 /** The public URL when the app is built without one (tests, embedding). */
@@ -49,6 +50,9 @@ export interface QrRoutesOptions {
 const UNITS: Readonly<Record<string, string>> = { KGM: 'kg', TNE: 't', GRM: 'g', H87: 'pcs', C62: 'pcs', MTR: 'm', MTK: 'm²', MTQ: 'm³', LTR: 'l' };
 
 export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl = () => DEFAULT_PUBLIC_URL, pngCache = createQrPngCache() }) => {
+  // PNGs are drawn off the event loop (qr-worker.ts); the worker ends with the app.
+  const pngWorker = startQrWorker();
+  app.addHook('onClose', () => pngWorker.close());
   /** The object's state (404 when unknown, 400 when malformed) and the URI its QR encodes. */
   async function resolve(code: string) {
     const state = await ledger.object(code);
@@ -98,7 +102,7 @@ export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: Fastify
   app.get('/v1/objects/:code/qr.png', { schema: qrSchema('PNG', 'image/png') }, async (request, reply) => {
     const { uri } = await resolve((request.params as { code: string }).code);
     const { size } = request.query as { size?: number };
-    const png = await render(() => pngCache.get(`${size ?? 'default'} ${uri}`, () => qrPng(uri, { size })));
+    const png = await render(() => pngCache.get(`${size ?? 'default'} ${uri}`, () => pngWorker.render(uri, { size })));
     return image(reply, 'image/png', uri).send(png);
   });
 
