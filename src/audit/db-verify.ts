@@ -16,6 +16,9 @@
  *   other nodes are stored;
  * - checkpoints: each note verifies with the ledger key, its row agrees with the note, ids have no
  *   gaps (a deleted row), sizes only grow, and the root at each size is the recomputed one;
+ * - the served checkpoint kept beside the file (`<db>.checkpoint`), when there is one: signed by
+ *   the ledger key, covering no more records than the file has, with the root the file's tree has
+ *   at its size (a rolled-back or truncated database is consistent in itself, but not with it);
  * - no entry (signer, id) or leaf appears twice;
  * - derived tables (registry and traceability projections): equal, row for row, to a rebuild from
  *   the log (`rebuildDerived`), naming the table and the row's primary key where they differ.
@@ -38,7 +41,7 @@ import { LedgerError, isLedgerError } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { canonicalize, parseJson } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
-import { appendLeaf, frontierRoot, hashLeaf, type Frontier } from '../core/merkle.js';
+import { appendLeaf, frontierRoot, hashLeaf, rootAt, type Frontier } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import { CHAIN_HASH_START, chainHash } from '../core/record.js';
 import { LEDGER_SIGNER, registryEffects, signingKeyFor, type KeyRecord, type ParticipantRecord, type RegistryEffect, type RegistryView } from '../domain/registry.js';
@@ -48,6 +51,7 @@ import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
 import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
+import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath } from '../store/served-checkpoint.js';
 
 /** The name of each check, as reports and tests name them. */
 export type DbCheck =
@@ -65,6 +69,7 @@ export type DbCheck =
   | 'registry'
   | 'merkle'
   | 'checkpoint'
+  | 'served-checkpoint'
   | 'duplicate'
   | 'keys'
   | 'replay'
@@ -117,7 +122,7 @@ export type DbVerifyPhase = 'copy' | 'checkpoints' | 'records' | 'rebuild' | 'pr
 /** Every check run, in report order. */
 export const DB_CHECKS: readonly DbCheck[] = [
   'schema', 'genesis', 'meta', 'seq', 'leaf', 'leaf-seq', 'leaf-hash', 'chain', 'columns', 'recorded-at', 'signature', 'registry',
-  'merkle', 'checkpoint', 'duplicate', 'keys', 'replay', 'projection',
+  'merkle', 'checkpoint', 'served-checkpoint', 'duplicate', 'keys', 'replay', 'projection',
 ];
 
 /** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
@@ -171,6 +176,9 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
   let store: LedgerStore | undefined;
   let raw: Database.Database | undefined;
   try {
+    // Before the snapshot: the service writes the file only after the records it covers, so the
+    // snapshot taken next covers at least as much.
+    const served = readServedCheckpoint(servedCheckpointPath(path));
     await snapshot(path, copy, progress);
     try {
       store = openSqliteStore(copy);
@@ -186,6 +194,7 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
     checkDuplicates(raw, fail);
     checkKeyTables(raw, fail);
     compareDerived(raw, store, fail, progress);
+    if (served !== undefined) checkServedCheckpoint(served, servedCheckpointPath(path), store, key.verifierKey, ed, fail);
 
     return {
       ok: failures.length === 0,
@@ -239,6 +248,25 @@ async function snapshot(path: string, copy: string, progress: (phase: DbVerifyPh
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The checkpoint kept outside the database must still be in it (src/store/served-checkpoint.ts). */
+function checkServedCheckpoint(note: string, where: string, store: LedgerStore, verifierKey: string | null, ed: Ed25519, fail: (f: DbFailure) => void): void {
+  if (verifierKey === null) {
+    fail({ check: 'served-checkpoint', key: where, message: `${where} not verified: no ledger key` });
+    return;
+  }
+  let refusal;
+  try {
+    refusal = compareServedCheckpoint(note, where, verifierKey, ed, store.size(), (n) => rootAt(store.node, n));
+  } catch (e) {
+    // A stored node is missing: the merkle check reports which.
+    refusal = { message: `${where} could not be compared: ${(e as Error).message}`, details: undefined };
+  }
+  if (refusal !== undefined) {
+    const seq = refusal.details?.['seq'];
+    fail({ check: 'served-checkpoint', key: where, ...(typeof seq === 'number' ? { seq } : {}), message: refusal.message });
+  }
+}
 
 /** Tables, indexes and triggers must be exactly what the migrations create on an empty database. */
 function checkSchema(raw: Database.Database, fail: (f: DbFailure) => void): void {
