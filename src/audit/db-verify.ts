@@ -1,8 +1,9 @@
 /**
  * The full integrity check of a trace-ledger SQLite file (`trace-ledger verify --db`): finds any
  * change made to the file behind the ledger's back, even by someone who dropped the append-only
- * triggers first. The start-up check (src/ledger.ts, loadHead) is the cheap subset run on every
- * open; docs/audit.md says what each catches.
+ * triggers first. The start-up checks (src/ledger.ts loadHead, then the scan of every record's
+ * hashes in src/audit/log-scan.ts) are the subset run on every open; docs/audit.md says what each
+ * catches.
  *
  * Everything is checked from the log itself, trusting only the ledger key (pinned, or taken from
  * the genesis entry):

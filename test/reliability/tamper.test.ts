@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
 import { hashLeaf } from '../../src/core/merkle.js';
@@ -117,7 +118,7 @@ async function refusedAt(t: Test, db: string, seq: number, options: Partial<Ledg
 }
 
 /** The README's own tamper (walkthrough step 3): record 46's quantity 40 → 400. */
-function readmeTamper(db: string, recomputeLeafHash: boolean): void {
+function readmeTamper(t: Test, db: string, recomputeLeafHash: boolean): void {
   tamper(db, (raw) => {
     const before = raw.prepare('SELECT leaf FROM records WHERE seq = 46').pluck().get() as Buffer;
     t.match(before.toString(), /"value":40[,}]/, 'record 46 carries the quantity the README changes');
@@ -131,20 +132,31 @@ function readmeTamper(db: string, recomputeLeafHash: boolean): void {
 
 t.test('the README tamper (record 46, 40 → 400) is refused before any write', async (t) => {
   const db = copyOfSeed(t);
-  readmeTamper(db, false);
+  readmeTamper(t, db, false);
   await refusedAt(t, db, 46);
 });
 
 t.test('the README tamper with the leaf hash recomputed is refused, naming seq 46', async (t) => {
   const db = copyOfSeed(t);
-  readmeTamper(db, true);
+  readmeTamper(t, db, true);
   await refusedAt(t, db, 46);
 });
 
 t.test('the same, scanned on the worker thread (its own read-only connection)', async (t) => {
   const db = copyOfSeed(t);
-  readmeTamper(db, true);
+  readmeTamper(t, db, true);
   await refusedAt(t, db, 46, { startupScan: 'worker' });
+});
+
+t.test('`serve` on the tampered log exits with the one-line CLI error (runs dist/: npm run build)', async (t) => {
+  const db = copyOfSeed(t);
+  readmeTamper(t, db, false);
+  const bin = new URL('../../bin/trace-ledger.js', import.meta.url).pathname;
+  const run = spawnSync(process.execPath, [bin, 'serve', '--db', db, '--port', '0', '--quiet'], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(run.status, 1);
+  const lines = run.stderr.trim().split('\n');
+  t.equal(lines.length, 1, 'one line');
+  t.match(lines[0], /^trace-ledger: LEDGER_STORE_CORRUPT: .*record 46/);
 });
 
 t.test('a flipped byte in a record is refused, naming it', async (t) => {
