@@ -84,6 +84,7 @@ export async function auditTargets(ctx) {
   const t0 = performance.now();
   const led = await traceLedger({ entries, log });
   const dd = openDataDir(led.db);
+  await dd.ledger.verified; // writes are taken once the start-up verification passed
   const { ledger } = dd;
   const out = [];
   const fullFile = path.join(OUT, `audit-full-${entries}.ndjson`);

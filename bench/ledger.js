@@ -45,6 +45,7 @@ export async function makeDataDir(lib, signers) {
   const operatorSeed = readPrivateKey(path.join(td.dir, 'operator.key.pem'));
   const parties = Array.from({ length: signers }, (_, i) => ({ id: `bench-supplier-${i}`, ...newKeyPair() }));
   const { store, ledger } = openDataDir(db);
+  await ledger.verified; // writes are taken once the start-up verification passed
   await ledger.submit(
     parties.map((p) =>
       signEntry(
@@ -191,6 +192,7 @@ async function inProcessAppend(lib, { seconds, log }) {
     const entries = makeEntries(parties, Math.ceil(6_000 * seconds));
     log(`  inProcessAppend: ${entries.length.toLocaleString()} entries signed`);
     const { store, ledger } = openDataDir(db);
+    await ledger.verified; // writes are taken once the start-up verification passed
     for (let i = 0; i < 200; i++) await ledger.submit([entries.pop()]); // warm-up
     const latencies = [];
     const start = process.hrtime.bigint();
@@ -247,6 +249,7 @@ export async function proofTargets(lib, { size, log }) {
     log(`  proofs: log built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await store.close();
     const { store: s2, ledger } = openDataDir(db);
+    await ledger.verified; // writes are taken once the start-up verification passed
     const rand = (n) => Math.floor(Math.random() * n);
     const timeIt = (fn, count) => {
       for (let i = 0; i < 200; i++) fn(); // warm-up

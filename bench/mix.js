@@ -237,6 +237,7 @@ export async function prepareMix(lib, { cycles, log = () => {} }) {
   const operator = { id: 'operator', seed: operatorSeed, publicKey: new Uint8Array(operatorPublic.export({ format: 'der', type: 'spki' }).subarray(-32)) };
   const sign = makeSigner([...parties, operator]);
   const { store, ledger } = openDataDir(db);
+  await ledger.verified; // writes are taken once the start-up verification passed
   let ok = false;
   try {
     // Entry times: a day ago onwards, a millisecond apart (within the ledger's clock-skew limit).
@@ -280,6 +281,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const e of demoChain().entries) if (e.type in CYCLE_TYPES) demo[e.type] = (demo[e.type] ?? 0) + 1;
   const m = await prepareMix(lib, { cycles: Array(streams).fill(cycles) });
   const { store, ledger } = openDataDir(m.db);
+  await ledger.verified; // writes are taken once the start-up verification passed
   const refused = [];
   const counts = {};
   for (const stream of m.streams) {

@@ -11,6 +11,7 @@ import { seedDemo } from '../dist/cli/demo.js';
 const { values } = parseArgs({ options: { db: { type: 'string' } } });
 if (!existsSync(values.db)) await initDataDir({ db: values.db, origin: DEFAULT_ORIGIN, operatorId: 'operator', operatorName: 'Cluster operator' });
 const data = openDataDir(values.db, undefined, { verifyInWorker: true });
+await data.ledger.verified; // writes are taken once the start-up verification passed
 let base = '';
 const app = await buildApp({ ledger: data.ledger, publicUrl: () => base });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -3,6 +3,7 @@
 //   node --expose-gc bench/run.js [--quick] [--only verify,naiveServer,...] [--skip-ledger]
 //                                 [--skip-trace | --trace-only] [--skip-resolver] [--skip-browser]
 //                                 [--skip-audit] [--skip-stall | --stall-only]
+//                                 [--skip-startup | --startup-only]
 //                                 [--out bench/RESULTS.md] [--json bench/out/results.json]
 //                                 [--repeat N] [--no-write] [--strict]
 //
@@ -14,6 +15,9 @@
 // 4. judges each TARGET below against its baseline, prints tables, and rewrites the marked
 //    sections of bench/RESULTS.md (text outside the <!-- bench:...--> markers is kept) and
 //    bench/out/results.json (raw figures; bench/out/ is git-ignored).
+//
+// --startup-only (what `node bench/startup.js` does) measures the start-up verification at
+// 1,000,000 records alone and rewrites only its section of RESULTS.md; --skip-startup leaves it out.
 //
 // --trace-only (what `node --expose-gc bench/trace.js` does) runs step 3 alone and rewrites only
 // the trace section of RESULTS.md (and bench/out/trace-results.json).
@@ -58,6 +62,7 @@ import { resolverBench } from './resolver.js';
 import { browserBench } from './browser.js';
 import { auditTargets } from './audit.js';
 import { stallEntries, stallTargets, STALL } from './stall.js';
+import { startupBench, startupMarkdown } from './startup.js';
 
 const { fmtMs, fmtRate, fmtRatio, markdownTable, textTable, machine, updateMarkdownSection, gc } = lib;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -305,6 +310,8 @@ const { values: opts } = parseArgs({
     'skip-audit': { type: 'boolean', default: false },
     'skip-stall': { type: 'boolean', default: false },
     'stall-only': { type: 'boolean', default: false },
+    'skip-startup': { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(HERE, 'RESULTS.md') },
     json: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
@@ -416,6 +423,17 @@ async function main() {
   const scale = opts.quick ? 0.4 : 1;
   const repeat = Math.max(1, Math.min(5, Number(opts.repeat) || 1));
   const loadStart = os.loadavg();
+
+  // Start-up verification at 1,000,000 records (bench/startup.js), first: before the other steps
+  // leave their files in the page cache. It writes its own section of RESULTS.md.
+  if (opts['startup-only'] || (!oneSection && !opts['skip-startup'])) {
+    log('start-up verification at 1,000,000 records ...');
+    const r = await startupBench({ log });
+    const md = startupMarkdown(r);
+    log(md);
+    if (!opts['no-write']) updateMarkdownSection(opts.out, 'startup', md);
+    if (opts['startup-only']) return 0;
+  }
 
   const m = machine();
   if (loadStart[0] > 0.5) log(`warning: load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} before the run: other processes are busy, figures may be low`);

@@ -483,6 +483,7 @@ async function generate({ entries, log }) {
     const signer = makeSigner([...world, operatorParty(operatorSeed)]);
     // The service's configuration: signatures checked on a worker thread while this thread signs.
     const dd = openDataDir(db, undefined, { verifyInWorker: true });
+    await dd.ledger.verified; // writes are taken once the start-up verification passed
     const { ledger, store } = dd;
     const startTimeMs = Date.now() - 400 * 86_400_000;
     await ledger.submit(
@@ -646,6 +647,7 @@ async function timeQuery(lib, name, query, { reps, warmup, uncached, cachedLedge
  */
 async function queryTargets(lib, { db, meta, reps, log }) {
   const dd = openDataDir(db);
+  await dd.ledger.verified; // writes are taken once the start-up verification passed
   const ledgerSeed = readPrivateKey(path.join(path.dirname(db), 'ledger.key.pem'));
   let cpuMs = 0;
   const uncached = async (fn) => {
@@ -719,6 +721,7 @@ async function makeDomainDataDir(lib, n, receivesPer) {
   const parties = Array.from({ length: n }, (_, i) => ({ id: `mfr-${i}`, roles: ['manufacturer'], ...newKeyPair() }));
   const sign = makeSigner([...parties, operatorParty(operatorSeed)]);
   const dd = openDataDir(db);
+  await dd.ledger.verified; // writes are taken once the start-up verification passed
   const time = () => new Date(Date.now() - 60_000).toISOString();
   const p = (type, signer, rest) => ({ type, id: randomUUID(), signer, time: time(), ...rest });
   await dd.ledger.submit(parties.map((x) => sign(p('participant.register', 'operator', { participant: x.id, name: x.id, roles: x.roles, publicKey: b64url(Buffer.from(x.publicKey, 'hex')) }))));
@@ -822,6 +825,8 @@ async function ingestTargets(lib, { rounds, perRound, log }) {
   const domain = await makeDomainDataDir(lib, parties, Math.ceil((perRound * rounds + warmup) / 5 / parties) + 2);
   const coreDd = openDataDir(core.db);
   const domainDd = openDataDir(domain.db);
+  await coreDd.ledger.verified; // writes are taken once the start-up verification passed
+  await domainDd.ledger.verified;
   try {
     const split = (entries) => {
       const s = Array.from({ length: loops }, () => []);

@@ -14,7 +14,6 @@
  * disk. Reads, proofs and checkpoints only ever show the durable head, so nothing anyone saw or
  * any checkpoint signed can be lost in a crash.
  */
-import { randomInt } from 'node:crypto';
 import { fromBase64Url, toBase64, toHex, utf8, equalBytes } from './core/bytes.js';
 import { signCheckpoint, verifyCheckpoint } from './core/checkpoint.js';
 import type { Ed25519 } from './core/ed25519.js';
@@ -32,7 +31,6 @@ import {
   inclusionProof,
   rootAt,
   verifyConsistency,
-  verifyInclusion,
   type NodeReader,
 } from './core/merkle.js';
 import { formatVerifierKey, parseVerifierKey } from './core/note.js';
@@ -46,6 +44,8 @@ import { downstream, history, pactFootprint, requireCode, shipmentAt, upstream, 
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
 import { createReadiness, notReadyError, type Readiness } from './readiness.js';
+import { startVerification } from './startup-verify.js';
+import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath, writeServedCheckpoint } from './store/served-checkpoint.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
 
 export interface Receipt {
@@ -83,6 +83,18 @@ export interface LedgerOptions {
    * their owners. Default: a fresh one, ready.
    */
   readonly readiness?: Readiness;
+  /**
+   * Where the start-up verification scans the log (src/startup-verify.ts): on a worker thread
+   * with its own connection (the default for a large log in a file) or in-process, in chunks.
+   */
+  readonly startupScan?: 'worker' | 'in-process';
+  /**
+   * The file that keeps the latest served checkpoint outside the database (src/store/served-checkpoint.ts).
+   * Default: `<db>.checkpoint` beside a store that is a file; false: none.
+   */
+  readonly servedCheckpointFile?: string | false;
+  /** Told what an operator should know but that does not stop the ledger. Default: process.emitWarning. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -182,13 +194,13 @@ const withIndex = (e: unknown, i: number, batch: boolean): unknown =>
       })
     : e;
 
-/** Random records the start-up check proves against the latest checkpoint (besides its last one). */
-const STARTUP_SAMPLES = 8;
-
 /**
- * Open a ledger over a store: checks the stored head (last record's hashes, the record count, Merkle
- * frontier, the latest checkpoint's signature and root, and inclusion of its last record and a few
- * random ones) and refuses a corrupted log. The full check is `trace-ledger verify --db`.
+ * Open a ledger over a store. At once it checks the stored head (last record's hashes, the record
+ * count, Merkle frontier, the latest checkpoint's signature and root) and the served checkpoint
+ * kept beside the database, and refuses a corrupted or rolled-back log. Then, before it accepts a
+ * write, it recomputes the whole chain and tree from the records and compares them with every
+ * stored checkpoint (src/startup-verify.ts), serving reads meanwhile: `verified` says how that
+ * ended. The full check (signatures, derived tables) is `trace-ledger verify --db`.
  * @throws LedgerError LEDGER_STORE_CORRUPT
  */
 export function openLedger(options: LedgerOptions) {
@@ -239,6 +251,35 @@ export function openLedger(options: LedgerOptions) {
   let pending = 0;
   const observers = new Set<LedgerObserver>();
   const tell = (f: (o: LedgerObserver) => void): void => observers.forEach(f);
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
+
+  // A checkpoint that was served must never disappear: the one kept beside the database must
+  // still be in it (src/store/served-checkpoint.ts).
+  const servedFile =
+    options.servedCheckpointFile === false ? undefined : (options.servedCheckpointFile ?? (store.file === undefined ? undefined : servedCheckpointPath(store.file)));
+  const servedAtOpen = servedFile === undefined ? undefined : readServedCheckpoint(servedFile);
+  if (servedFile !== undefined && servedAtOpen !== undefined) {
+    const rootOf = (n: number) => (n === head.size ? frontierRoot(head.frontier, n) : rootAt(readNode, n));
+    const refusal = compareServedCheckpoint(servedAtOpen, servedFile, verifierKey, ed, head.size, rootOf);
+    if (refusal !== undefined) throw refusal;
+  }
+  let servedWritten = false;
+
+  const verification = startVerification({ store, size: head.size, readiness, ...(options.startupScan === undefined ? {} : { mode: options.startupScan }) });
+  const verified = verification.done.then(() => {
+    // Data directories from before the file existed: start keeping it now, once the log checked out.
+    if (servedFile !== undefined && servedAtOpen === undefined && !servedWritten && latestCp !== undefined && !closed) {
+      warn(`${servedFile} did not exist (a data directory from an older version?): created it from the latest checkpoint (size ${latestCp.size}); from now on a rollback of the database below it is refused`);
+      writeServed(latestCp.note);
+    }
+  });
+  verified.catch(() => undefined); // awaiting it is optional
+
+  function writeServed(note: string): void {
+    if (servedFile === undefined) return;
+    writeServedCheckpoint(servedFile, note);
+    servedWritten = true;
+  }
 
   function corrupt(why: string): never {
     throw new LedgerError('LEDGER_STORE_CORRUPT', `refusing to serve a corrupted log: ${why}`);
@@ -284,30 +325,9 @@ export function openLedger(options: LedgerOptions) {
       if (cp.size > size) corrupt(`latest checkpoint covers ${cp.size} records but the log has only ${size}: records were removed`);
       const root = cp.size === size ? frontierRoot(frontier, size) : rootAt(readNode, cp.size);
       if (!equalBytes(root, cp.root)) corrupt(`Merkle root at size ${cp.size} does not match the signed checkpoint`);
-      // Spot checks, O(log n) each: the last record the checkpoint covers and a few random ones
-      // must be the bytes whose leaf hashes the stored tree commits to under the signed root.
-      const samples = new Set([cp.size - 1]);
-      for (let i = 0; i < STARTUP_SAMPLES && cp.size > 1; i++) samples.add(randomInt(cp.size));
-      for (const seq of samples) spotCheck(seq, cp);
+      // Every record against it, and against every other checkpoint: the start-up verification.
     }
     return { size, chainHash: last.chainHash, frontier, lastRecordedAtMs: Date.parse(lastRecord.recordedAt) };
-  }
-
-  function spotCheck(seq: number, cp: StoredCheckpoint): void {
-    const r = store.record(seq) ?? corrupt(`record ${seq} is missing`);
-    if (!equalBytes(hashLeaf(r.leaf), r.leafHash)) corrupt(`leaf hash of record ${seq} does not match its bytes (run trace-ledger verify --db)`);
-    let claimed: unknown;
-    try {
-      claimed = (JSON.parse(new TextDecoder().decode(r.leaf)) as LedgerRecord).seq;
-    } catch {
-      corrupt(`record ${seq} is not JSON`);
-    }
-    if (claimed !== seq) corrupt(`record stored at seq ${seq} says seq ${String(claimed)}`);
-    try {
-      verifyInclusion(r.leafHash, seq, cp.size, inclusionProof(readNode, seq, cp.size), cp.root);
-    } catch (e) {
-      corrupt(`record ${seq} is not the leaf the signed checkpoint of size ${cp.size} has there: ${(e as Error).message} (run trace-ledger verify --db)`);
-    }
   }
 
   /** Public key of a registered kid. kid → key never changes once registered (kids are unique). */
@@ -589,8 +609,10 @@ export function openLedger(options: LedgerOptions) {
     try {
       signCheckpointNow();
     } catch (e) {
-      if (!isUnwritable(e)) throw e;
-      readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
+      // From a timer: never throw. An unwritable store holds writes back; anything else (e.g. the
+      // served-checkpoint file cannot be written) is tried again after the next sync, and a reader
+      // asking for the checkpoint gets the error.
+      if (isUnwritable(e)) readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
     }
   }
 
@@ -604,8 +626,12 @@ export function openLedger(options: LedgerOptions) {
       // The ledger never signs two inconsistent checkpoints: prove it from the stored tree first.
       verifyConsistency(previous.size, size, consistencyProof(readNode, previous.size, size), previous.root, root);
     }
+    // Never sign what the start-up verification has not (yet) found intact: that would launder a tamper.
+    if (!verification.passed()) throw notReadyError(readiness);
     const note = signCheckpoint({ origin, size, root }, { name: origin, seed: ledgerSeed }, ed);
     const cp: StoredCheckpoint = { size, root, note, signedAt: new Date(now()).toISOString() };
+    // On disk beside the database before anyone can see it.
+    writeServed(note);
     store.transaction(() => store.insertCheckpoint(cp));
     latestCp = cp;
     // Losing this row in a crash is harmless (the same size re-signs to the same note), so the
@@ -692,6 +718,11 @@ export function openLedger(options: LedgerOptions) {
       observers.add(observer);
       return () => void observers.delete(observer);
     },
+    /**
+     * Settles when the start-up verification of the whole log ends: resolves when it checked out
+     * (writes are taken from then on), rejects with LEDGER_STORE_CORRUPT naming the seq otherwise.
+     */
+    verified,
 
     /** Write the genesis entry of an empty log and its first checkpoint. */
     async initGenesis(opts: GenesisOptions): Promise<Receipt> {
@@ -980,7 +1011,8 @@ export function openLedger(options: LedgerOptions) {
       closed = true;
       readiness.hold('closing', 'the ledger is shutting down');
       if (checkpointTimer) clearTimeout(checkpointTimer);
-      if (durable.size > 0 && failed === undefined) {
+      if (!verification.passed()) await verification.cancel();
+      if (durable.size > 0 && failed === undefined && verification.passed()) {
         signCheckpointNow();
         await store.sync();
       }

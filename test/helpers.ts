@@ -32,6 +32,7 @@ export interface TestLedger {
   /** Sign a payload as `who` (type, id, signer, time filled in when missing). */
   sign(who: Party, fields: Record<string, unknown> & { type: string }): ReturnType<typeof signEntry>;
   register(who: Party, roles?: string[]): Promise<void>;
+  /** Close and open again, resolving once the start-up verification passed. */
   reopen(extra?: Partial<LedgerOptions>): Promise<void>;
   close(): Promise<void>;
 }
@@ -66,6 +67,8 @@ export async function makeLedger(extra: Partial<LedgerOptions> = {}): Promise<Te
       await t.store.close();
       t.store = openSqliteStore(dbPath);
       t.ledger = openLedger({ store: t.store, origin: ORIGIN, ledgerSeed, ...extra, ...more });
+      // Writes are taken once the start-up verification of the reopened log is through.
+      await t.ledger.verified;
     },
     async close() {
       await t.ledger.close();

@@ -1,8 +1,9 @@
 /**
  * The full integrity check of a trace-ledger SQLite file (`trace-ledger verify --db`): finds any
  * change made to the file behind the ledger's back, even by someone who dropped the append-only
- * triggers first. The start-up check (src/ledger.ts, loadHead) is the cheap subset run on every
- * open; docs/audit.md says what each catches.
+ * triggers first. The start-up checks (src/ledger.ts loadHead, then the scan of every record's
+ * hashes in src/audit/log-scan.ts) are the subset run on every open; docs/audit.md says what each
+ * catches.
  *
  * Everything is checked from the log itself, trusting only the ledger key (pinned, or taken from
  * the genesis entry):
@@ -16,6 +17,9 @@
  *   other nodes are stored;
  * - checkpoints: each note verifies with the ledger key, its row agrees with the note, ids have no
  *   gaps (a deleted row), sizes only grow, and the root at each size is the recomputed one;
+ * - the served checkpoint kept beside the file (`<db>.checkpoint`), when there is one: signed by
+ *   the ledger key, covering no more records than the file has, with the root the file's tree has
+ *   at its size (a rolled-back or truncated database is consistent in itself, but not with it);
  * - no entry (signer, id) or leaf appears twice;
  * - derived tables (registry and traceability projections): equal, row for row, to a rebuild from
  *   the log (`rebuildDerived`), naming the table and the row's primary key where they differ.
@@ -38,7 +42,7 @@ import { LedgerError, isLedgerError, type LedgerErrorCode } from '../core/errors
 import { sha256 } from '../core/hash.js';
 import { canonicalize, parseJson } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
-import { appendLeaf, frontierRoot, hashLeaf, type Frontier } from '../core/merkle.js';
+import { appendLeaf, frontierRoot, hashLeaf, rootAt, type Frontier } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import { originMismatch } from '../core/origin.js';
 import { CHAIN_HASH_START, chainHash } from '../core/record.js';
@@ -50,6 +54,7 @@ import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
 import { PREFIX_TABLES } from '../store/sqlite-prefixes.js';
 import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
+import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath } from '../store/served-checkpoint.js';
 
 /** The name of each check, as reports and tests name them. */
 export type DbCheck =
@@ -67,6 +72,7 @@ export type DbCheck =
   | 'registry'
   | 'merkle'
   | 'checkpoint'
+  | 'served-checkpoint'
   | 'duplicate'
   | 'keys'
   | 'replay'
@@ -121,7 +127,7 @@ export type DbVerifyPhase = 'copy' | 'checkpoints' | 'records' | 'rebuild' | 'pr
 /** Every check run, in report order. */
 export const DB_CHECKS: readonly DbCheck[] = [
   'schema', 'genesis', 'meta', 'seq', 'leaf', 'leaf-seq', 'leaf-hash', 'chain', 'columns', 'recorded-at', 'signature', 'registry',
-  'merkle', 'checkpoint', 'duplicate', 'keys', 'replay', 'projection',
+  'merkle', 'checkpoint', 'served-checkpoint', 'duplicate', 'keys', 'replay', 'projection',
 ];
 
 /** The derived tables compared with a rebuild: what `dumpProjections()` dumps. */
@@ -175,6 +181,9 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
   let store: LedgerStore | undefined;
   let raw: Database.Database | undefined;
   try {
+    // Before the snapshot: the service writes the file only after the records it covers, so the
+    // snapshot taken next covers at least as much.
+    const served = readServedCheckpoint(servedCheckpointPath(path));
     await snapshot(path, copy, progress);
     try {
       store = openSqliteStore(copy);
@@ -190,6 +199,7 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
     checkDuplicates(raw, fail);
     checkKeyTables(raw, fail);
     compareDerived(raw, store, fail, progress);
+    if (served !== undefined) checkServedCheckpoint(served, servedCheckpointPath(path), store, key.verifierKey, ed, fail);
 
     return {
       ok: failures.length === 0,
@@ -243,6 +253,25 @@ async function snapshot(path: string, copy: string, progress: (phase: DbVerifyPh
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/** The checkpoint kept outside the database must still be in it (src/store/served-checkpoint.ts). */
+function checkServedCheckpoint(note: string, where: string, store: LedgerStore, verifierKey: string | null, ed: Ed25519, fail: (f: DbFailure) => void): void {
+  if (verifierKey === null) {
+    fail({ check: 'served-checkpoint', key: where, message: `${where} not verified: no ledger key` });
+    return;
+  }
+  let refusal;
+  try {
+    refusal = compareServedCheckpoint(note, where, verifierKey, ed, store.size(), (n) => rootAt(store.node, n));
+  } catch (e) {
+    // A stored node is missing: the merkle check reports which.
+    refusal = { message: `${where} could not be compared: ${(e as Error).message}`, details: undefined };
+  }
+  if (refusal !== undefined) {
+    const seq = refusal.details?.['seq'];
+    fail({ check: 'served-checkpoint', key: where, ...(typeof seq === 'number' ? { seq } : {}), message: refusal.message });
+  }
+}
 
 /** Tables, indexes and triggers must be exactly what the migrations create on an empty database. */
 function checkSchema(raw: Database.Database, fail: (f: DbFailure) => void): void {

@@ -39,6 +39,11 @@ export interface RunningServer {
   readonly publicUrl: string;
   /** Stop taking requests, let queued submissions commit, sign a final checkpoint, close the database. */
   close(): Promise<void>;
+  /**
+   * The start-up verification of the whole log (reads are served meanwhile, writes once it passed);
+   * rejects with LEDGER_STORE_CORRUPT naming the seq. With handleSignals, a failure exits the process.
+   */
+  readonly verified: Promise<void>;
 }
 
 export async function serve(o: ServeOptions): Promise<RunningServer> {
@@ -93,6 +98,12 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       await closeData();
     })());
   if (o.handleSignals ?? true) {
+    // Listening does not wait for the verification; a log that fails it is not served at all.
+    ledger.verified.catch((e: unknown) => {
+      const code = (e as { code?: unknown }).code;
+      process.stderr.write(`trace-ledger: ${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message.split('\n')[0]}\n`);
+      void close().finally(() => process.exit(1));
+    });
     const stop = (signal: string) => {
       if (closing !== undefined) return;
       log(`\n${signal}: stopping`);
@@ -105,6 +116,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   let demoLines: string[] = [];
   if (o.demo) {
     try {
+      await ledger.verified; // the demo is seeded with writes
       const { highlights: h } = await seedDemo(base, o.db, log);
       demoLines = demoUrls(base, h);
     } catch (e) {
@@ -114,7 +126,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     }
   }
   log(serveBanner({ origin: ledger.origin, base, publicUrl: chosen, size: ledger.size(), db: o.db, demo: o.demo, demoLines }).join('\n'));
-  return { url: base, publicUrl: chosen.url, close };
+  return { url: base, publicUrl: chosen.url, close, verified: ledger.verified };
 }
 
 export interface BannerFacts {

@@ -739,6 +739,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   };
 
   return {
+    // better-sqlite3 names an in-memory or temporary database ':memory:' or ''.
+    file: path === ':memory:' || path === '' ? undefined : path,
     size: () => q.size.get() as number,
     recordCount: () => q.count.get() as number,
     record(seq) {

@@ -51,6 +51,11 @@ export interface StoredCheckpoint {
 }
 
 export interface LedgerStore extends RegistryView, DomainView, TraceReader {
+  /**
+   * The database file, when the store is one another connection can open (the start-up
+   * verification reads it on a worker thread, and the served checkpoint is kept beside it).
+   */
+  readonly file?: string | undefined;
   /** Number of records (the next seq). */
   size(): number;
   /**

@@ -15,6 +15,7 @@ export async function seededDemo(name: string, options: { testHooks?: boolean } 
   mkdirSync(dirname(db));
   await initDataDir({ db, origin: 'demo.test.local/log', operatorId: 'operator', operatorName: 'Cluster operator' });
   const data = openDataDir(db);
+  await data.ledger.verified; // the demo is seeded with writes
   const app = await buildApp({ ledger: data.ledger, publicUrl: () => DEMO_PUBLIC_URL, testHooks: options.testHooks ?? false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const seed = await seedDemo(base, db, () => {});

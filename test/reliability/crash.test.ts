@@ -24,6 +24,7 @@ t.test('every acknowledged entry survives kill -9', async (t) => {
   const supplier = party('crash-supplier');
   {
     const data = openDataDir(db);
+    await data.ledger.verified;
     await data.ledger.submit([
       signEntry(
         { type: 'participant.register', id: 'reg', signer: 'operator', time: new Date().toISOString(), participant: supplier.id, name: 'S', roles: ['supplier'], publicKey: toBase64Url(supplier.publicKey) },
@@ -74,6 +75,7 @@ t.test('every acknowledged entry survives kill -9', async (t) => {
 
   const data = openDataDir(db); // runs the start-up integrity check
   t.teardown(() => data.close());
+  await data.ledger.verified; // and the start-up verification of the whole log
   t.ok(acknowledged.size >= 150, `${acknowledged.size} entries acknowledged before the kill`);
   let missing = 0;
   for (const [seq, leafHash] of acknowledged) {
