@@ -55,7 +55,14 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   } else if (o.demo) {
     await assertDemoLedger(o.db);
   }
-  const data = openDataDir(o.db, o.origin, { verifyInWorker: true });
+  const data = openDataDir(o.db, o.origin, {
+    verifyInWorker: true,
+    derivedVerifier: {
+      // One line for the operator; the service goes on serving reads, refusing writes (/readyz).
+      onMismatch: (_m, detail) =>
+        process.stderr.write(`trace-ledger: writes refused: ${detail} (investigate with "trace-ledger verify --db ${o.db}", then run "trace-ledger rebuild")\n`),
+    },
+  });
   const { ledger } = data;
   let chosen: PublicUrlChoice | undefined;
   const publicUrl = () => chosen?.url ?? '';

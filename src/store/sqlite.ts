@@ -32,7 +32,8 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
-import { DOMAIN_SCHEMA, domainStore } from './sqlite-domain.js';
+import { DOMAIN_SCHEMA, DOMAIN_TABLES, domainStore } from './sqlite-domain.js';
+import { derivedPager } from './sqlite-derived.js';
 import type { Payload } from '../domain/schemas.js';
 import type { LedgerRecord } from '../core/record.js';
 import { toHex } from '../core/bytes.js';
@@ -272,6 +273,13 @@ export function merkleNodeAt(pos: number): { level: number; index: number } {
   return { level, index: lo / 2 ** level - 1 };
 }
 
+/**
+ * The derived tables whose rows the log determines: the registry and the projections. The key
+ * tables (kid_keys, participant_kids) index participant_keys and are checked against it by
+ * `trace-ledger verify --db`.
+ */
+const DERIVED_TABLES: readonly string[] = ['participants', 'participant_keys', ...DOMAIN_TABLES];
+
 /** meta key: every record with a smaller seq has its rows in entry_keys and leaf_keys. */
 export const KEYS_INDEXED_UPTO = 'keys_indexed_upto';
 /**
@@ -433,7 +441,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   let walFd: number | undefined;
   let shmFd: number | undefined;
   const shmBuf = Buffer.alloc(100);
-  const checkpointer = db.readonly ? undefined : startCheckpointer(path);
+  // An in-memory database (the scratch replay of src/derived-state.ts) has no WAL to checkpoint.
+  const checkpointer = db.readonly || db.memory ? undefined : startCheckpointer(path);
 
   const syncsInFlight = new Set<Promise<void>>();
 
@@ -497,6 +506,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
   };
   const domain = domainStore(db);
+  const derived = derivedPager(db, DERIVED_TABLES);
 
   // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys: see the
   // migration that made the key tables. `tailLog` lists them in seq order, so that a rollback can
@@ -748,6 +758,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     },
     applyDomainEffects: domain.applyDomainEffects,
     dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys']),
+    derivedTables: () => DERIVED_TABLES,
+    derivedPage: (table, after, limit, upTo) => derived.page(table, after, limit, upTo),
     clearDerived() {
       domain.clearProjections();
       db.prepare('DELETE FROM participant_keys').run();
