@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startDerivedStateVerifier, type DerivedStateVerifier, type DerivedVerifierOptions } from '../background-verifier.js';
 import { LedgerError } from '../core/errors.js';
-import { readDerivedSeal, writeDerivedSeal, type SealReading } from '../derived-seal.js';
+import { readDerivedSeal, removeDerivedSeal, writeDerivedSeal, type SealReading } from '../derived-seal.js';
 import { digestDerived } from '../derived-state.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
@@ -120,4 +120,18 @@ export function openDataDir(db: string, origin?: string, options: { verifyInWork
     void pool?.close();
     throw e;
   }
+}
+
+/**
+ * After `trace-ledger rebuild`: the derived tables are what the log derives by construction, so
+ * they are sealed (the next open checks the seal instead of replaying the log again). Without the
+ * ledger key beside the database no seal can be made, and an old one is removed.
+ */
+export function sealRebuiltState(db: string, store: LedgerStore): void {
+  const keyPath = ledgerKeyPath(db);
+  if (!existsSync(keyPath)) {
+    removeDerivedSeal(db);
+    return;
+  }
+  writeDerivedSeal(db, readPrivateKey(keyPath), { size: store.size(), tables: digestDerived(store) });
 }

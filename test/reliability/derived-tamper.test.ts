@@ -12,6 +12,7 @@ import t, { type Test } from 'tap';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
 import { formatPrivateKeyPem, keyIdOf } from '../../src/core/keys.js';
+import { main } from '../../src/cli/main.js';
 import { ledgerKeyPath, openDataDir, type DataDirVerifierOptions, type OpenDataDir } from '../../src/cli/setup.js';
 import { sealPath } from '../../src/derived-seal.js';
 import { buildApp } from '../../src/http/app.js';
@@ -107,6 +108,20 @@ t.test('holdings edited on a stopped database: writes refused before any is take
       if (name.startsWith('without')) t.equal(d.derivedVerifier.progress().failure?.key, `${WINDOW}, ret`, 'the replay names the row');
     });
   }
+});
+
+t.test('after "trace-ledger rebuild" the state is what the log derives again, sealed, and the rules hold', async (t) => {
+  const w = await stoppedWorld(t);
+  tamper(w, "UPDATE holdings SET quantity = 1000000000 WHERE code = ? AND holder = 'ret'", WINDOW);
+  const refused = await open(t, w);
+  t.equal(await refused.derivedVerifier.startup, 'failed');
+  await refused.close();
+  t.equal(await main(['rebuild', '--db', w.L.dbPath]), 0);
+  const d = await open(t, w);
+  t.equal(await d.derivedVerifier.startup, 'ok');
+  t.equal(d.derivedVerifier.progress().startup?.method, 'seal', 'rebuild sealed what it rebuilt');
+  await t.rejects(d.ledger.submit([shipAsRetailer(w, 900)]), { code: 'TRACE_QUANTITY_EXCEEDED' }, 'the retailer holds 100 again');
+  await d.ledger.submit([shipAsRetailer(w, 100)]);
 });
 
 t.test('a key inserted into participant_keys on a stopped database: its entry is refused', async (t) => {
