@@ -187,21 +187,19 @@ export function startDerivedStateVerifier(options: DerivedVerifierOptions): Deri
     }
   }
 
-  /** Against the seal: the digests of the live tables, hashed while writes are held. */
-  async function checkSeal(seal: DerivedSeal): Promise<void> {
+  /**
+   * Against the seal: the digests of the live tables, hashed while writes are held. Returns the
+   * tables that differ: a digest says that a table changed, not which row, nor whether the change
+   * is wrong (a migration that reshapes a table changes its digest too), so the replay decides.
+   */
+  async function checkSeal(seal: DerivedSeal): Promise<string[]> {
     const scan = scanDerived(store);
     await inSlices(() => {
       const done = scan.step(ROWS_PER_UNIT);
       rowsCompared = scan.rows;
       return done;
     }, 0);
-    const differ = differingTables(seal.tables, scan.digests);
-    if (differ.length > 0) {
-      throw new Mismatch({
-        table: differ[0]!,
-        message: `${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'} from the seal written at the last clean close (log size ${seal.size}); run "trace-ledger verify --db" to see the rows`,
-      });
-    }
+    return differingTables(seal.tables, scan.digests);
   }
 
   /**
@@ -264,9 +262,15 @@ export function startDerivedStateVerifier(options: DerivedVerifierOptions): Deri
   const startedAt = now();
   const startupPromise: Promise<'ok' | 'failed' | 'stopped'> = (async () => {
     try {
-      const method = state === 'verifying-seal' ? 'seal' : 'replay';
-      if (method === 'seal') await checkSeal(options.seal!);
-      else await checkReplay(false, 0);
+      let method: 'seal' | 'replay' = state === 'verifying-seal' ? 'seal' : 'replay';
+      const differ = method === 'seal' ? await checkSeal(options.seal!) : [];
+      if (differ.length > 0) {
+        method = 'replay';
+        state = 'verifying-replay';
+        rowsCompared = 0;
+        readiness.hold('verifying-state', `${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'} from the seal of the last clean close: replaying the log to find the rows`, { transient: true });
+      }
+      if (method === 'replay') await checkReplay(false, 0);
       startup = { method, ms: now() - startedAt };
       state = 'idle';
       return 'ok' as const;
