@@ -325,6 +325,11 @@ export interface SqliteOptions {
   readonly readonly?: boolean;
   /** Records whose keys go to the key tables at once (default KEYS_MERGE_AT; tests use small ones). */
   readonly keysMergeAt?: number;
+  /**
+   * A throwaway database (the replay the derived-state checks compare with, src/derived-state.ts):
+   * nothing is synced and the rollback journal stays in memory; the file is deleted by its owner.
+   */
+  readonly scratch?: boolean;
 }
 
 /** @throws LedgerError LEDGER_STORE_CORRUPT when the file is not a trace-ledger database */
@@ -332,15 +337,21 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Ledg
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    if (options.scratch) {
+      db.pragma('journal_mode = MEMORY');
+      db.pragma('synchronous = OFF');
+      db.pragma('cache_size = -65536'); // 64 MiB: a replay of a large log reads back what it wrote
+    } else {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     // Checkpoints run on a second connection in a worker thread (see startCheckpointer).
-    if (!options.readonly) db.pragma('wal_autocheckpoint = 0');
+    if (!options.readonly && !options.scratch) db.pragma('wal_autocheckpoint = 0');
     migrate(db, options.readonly ?? false);
     // Preparing the statements is the schema check of a read-only open.
-    return sqliteStore(db, path, options.keysMergeAt ?? KEYS_MERGE_AT);
+    return sqliteStore(db, path, options.keysMergeAt ?? KEYS_MERGE_AT, options.scratch ?? false);
   } catch (cause) {
     if (db?.open) db.close();
     if (cause instanceof LedgerError) throw cause;
@@ -437,12 +448,12 @@ export function walPendingBytes(shmFd: number, buf: Buffer = Buffer.alloc(100)):
   return frames >= 0 && pageBytes >= 512 ? frames * (pageBytes + WAL_FRAME_HEADER_BYTES) : undefined;
 }
 
-function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): LedgerStore {
+function sqliteStore(db: Database.Database, path: string, keysMergeAt: number, scratch: boolean): LedgerStore {
   let walFd: number | undefined;
   let shmFd: number | undefined;
   const shmBuf = Buffer.alloc(100);
-  // An in-memory database (the scratch replay of src/derived-state.ts) has no WAL to checkpoint.
-  const checkpointer = db.readonly || db.memory ? undefined : startCheckpointer(path);
+  // A scratch database (the replay of src/derived-state.ts) has no WAL to checkpoint.
+  const checkpointer = db.readonly || scratch ? undefined : startCheckpointer(path);
 
   const syncsInFlight = new Set<Promise<void>>();
 
