@@ -95,6 +95,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   let demoLines: string[] = [];
   if (o.demo) {
     try {
+      // The demo's entries would be refused while the derived tables are still being verified.
+      if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived tables failed verification: not seeding the demo');
       const { highlights: h } = await seedDemo(base, o.db, log);
       demoLines = demoUrls(base, h);
     } catch (e) {
