@@ -242,6 +242,9 @@ export function startDerivedStateVerifier(options: DerivedVerifierOptions): Deri
         const n = check(replica.step(RECORDS_PER_UNIT, target));
         recordsVerified += n;
         if (verifySignatures) totalRecordsVerified += n;
+        if (state === 'verifying-replay' && recordsVerified % 10_000 < n) {
+          readiness.hold('verifying-state', `verifying the derived tables: replayed ${recordsVerified.toLocaleString('en')} of ${target.toLocaleString('en')} records`, { transient: true });
+        }
         return replica.size >= target;
       };
       if (state !== 'verifying-replay') state = 'replaying';
