@@ -29,7 +29,7 @@ import { DEMO_DB } from './demo-ledger.js';
 import { formatDownstream, formatHistory, formatUpstream } from './trace-format.js';
 import { rebuildDerived } from '../ledger.js';
 import { openSqliteStore } from '../store/sqlite.js';
-import { initDataDir, DEFAULT_DB, DEFAULT_ORIGIN, ledgerKeyPath, operatorKeyPath } from './setup.js';
+import { initDataDir, sealRebuiltState, DEFAULT_DB, DEFAULT_ORIGIN, ledgerKeyPath, operatorKeyPath } from './setup.js';
 import { backupDatabase } from './backup.js';
 import { formatDbReport, verifyDatabase } from '../audit/db-verify.js';
 import { runMonitor } from '../audit/monitor.js';
@@ -679,6 +679,7 @@ async function run(argv: string[]): Promise<number> {
           ? (done: number, total: number) => process.stderr.write(`\rrebuilding: ${done}/${total} records (${Math.round((100 * done) / total)}%)`)
           : undefined;
         const { records } = rebuildDerived(store, progress);
+        sealRebuiltState(db, store);
         if (progress) process.stderr.write('\n');
         console.log(`rebuilt the derived tables from ${records} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {

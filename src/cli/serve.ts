@@ -66,7 +66,14 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     } else if (o.demo) {
       await assertDemoLedger(o.db);
     }
-    data = openDataDir(o.db, o.origin, { verifyInWorker: true });
+    data = openDataDir(o.db, o.origin, {
+      verifyInWorker: true,
+      derivedVerifier: {
+        // One line for the operator; the service goes on serving reads, refusing writes (/readyz).
+        onMismatch: (_m, detail) =>
+          process.stderr.write(`trace-ledger: writes refused: ${detail} (investigate with "trace-ledger verify --db ${o.db}", then run "trace-ledger rebuild")\n`),
+      },
+    });
   } catch (e) {
     lock.release();
     throw e;
@@ -117,6 +124,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   if (o.demo) {
     try {
       await ledger.verified; // the demo is seeded with writes
+      // The demo's entries would be refused while the derived tables are still being verified.
+      if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived tables failed verification: not seeding the demo');
       const { highlights: h } = await seedDemo(base, o.db, log);
       demoLines = demoUrls(base, h);
     } catch (e) {

@@ -5,7 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { startDerivedStateVerifier, type DerivedStateVerifier, type DerivedVerifierOptions } from '../background-verifier.js';
 import { LedgerError } from '../core/errors.js';
+import { readDerivedSeal, removeDerivedSeal, writeDerivedSeal, type SealReading } from '../derived-seal.js';
+import { digestDerived } from '../derived-state.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { startVerifyPool } from '../platform/verify-pool.js';
@@ -58,15 +61,31 @@ export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string
 export interface OpenDataDir {
   readonly store: LedgerStore;
   readonly ledger: Ledger;
-  /** Close the ledger (final checkpoint), the store and the verification worker. */
+  /** Checks the derived tables at open (writes wait for it) and keeps re-checking them. */
+  readonly derivedVerifier: DerivedStateVerifier;
+  /**
+   * Close the ledger (final checkpoint), seal the derived state when it was verified, close the
+   * store and the verification worker.
+   */
   close(): Promise<void>;
+}
+
+/** What the derived-state verifier may be told by the caller (the rest comes from the data directory). */
+export type DataDirVerifierOptions = Omit<DerivedVerifierOptions, 'store' | 'readiness' | 'seal' | 'noSealReason'>;
+
+/** The seal to check against, when it is of this log's size; otherwise why not. */
+function usableSeal(reading: SealReading, size: number) {
+  if (reading.kind === 'missing') return { noSealReason: 'no seal: the last close was not clean, or this data directory predates seals' };
+  if (reading.kind === 'invalid') return { noSealReason: reading.why };
+  if (reading.seal.size !== size) return { noSealReason: `the seal is of log size ${reading.seal.size}, the log has ${size} records (the last close was not clean)` };
+  return { seal: reading.seal };
 }
 
 /**
  * Open an initialised data directory; the origin comes from the database unless given. The
  * service verifies signatures on a worker thread (`verifyInWorker`), one-shot tools inline.
  */
-export function openDataDir(db: string, origin?: string, options: { verifyInWorker?: boolean } = {}): OpenDataDir {
+export function openDataDir(db: string, origin?: string, options: { verifyInWorker?: boolean; derivedVerifier?: DataDirVerifierOptions } = {}): OpenDataDir {
   if (!existsSync(db)) throw new LedgerError('LEDGER_NOT_FOUND', `${db} does not exist; run "trace-ledger init" first`);
   const ledgerSeed = readPrivateKey(ledgerKeyPath(db));
   const store = openSqliteStore(db);
@@ -79,18 +98,40 @@ export function openDataDir(db: string, origin?: string, options: { verifyInWork
       ledgerSeed,
       ...(pool ? { verifyMany: pool.verifyMany } : {}),
     });
-    return {
-      store,
-      ledger,
-      async close() {
-        await ledger.close();
-        await store.close();
-        await pool?.close();
-      },
+    const sealedAtOpen = usableSeal(readDerivedSeal(db, ledgerSeed), store.size());
+    const derivedVerifier = startDerivedStateVerifier({ ...options.derivedVerifier, store, readiness: ledger.readiness, ...sealedAtOpen });
+    let closing: Promise<void> | undefined;
+    const close = async (): Promise<void> => {
+      await derivedVerifier.stop();
+      await ledger.close();
+      // Only a state verified at open (and by every pass since) is sealed; an unchanged log
+      // keeps the seal it was verified against.
+      const size = store.size();
+      const unsafe = ledger.readiness.conditions().some((c) => c.reason === 'verification-failed' || c.reason === 'sync-failed');
+      if (derivedVerifier.clean() && !unsafe && sealedAtOpen.seal?.size !== size) {
+        writeDerivedSeal(db, ledgerSeed, { size, tables: digestDerived(store) });
+      }
+      await store.close();
+      await pool?.close();
     };
+    return { store, ledger, derivedVerifier, close: () => (closing ??= close()) };
   } catch (e) {
     void store.close();
     void pool?.close();
     throw e;
   }
+}
+
+/**
+ * After `trace-ledger rebuild`: the derived tables are what the log derives by construction, so
+ * they are sealed (the next open checks the seal instead of replaying the log again). Without the
+ * ledger key beside the database no seal can be made, and an old one is removed.
+ */
+export function sealRebuiltState(db: string, store: LedgerStore): void {
+  const keyPath = ledgerKeyPath(db);
+  if (!existsSync(keyPath)) {
+    removeDerivedSeal(db);
+    return;
+  }
+  writeDerivedSeal(db, readPrivateKey(keyPath), { size: store.size(), tables: digestDerived(store) });
 }

@@ -33,8 +33,9 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
-import { DOMAIN_SCHEMA, domainStore } from './sqlite-domain.js';
+import { DOMAIN_SCHEMA, DOMAIN_TABLES, domainStore } from './sqlite-domain.js';
 import { PREFIX_SCHEMA, PREFIX_TABLES, prefixStore } from './sqlite-prefixes.js';
+import { derivedPager } from './sqlite-derived.js';
 import type { Payload } from '../domain/schemas.js';
 import type { LedgerRecord } from '../core/record.js';
 import { toHex } from '../core/bytes.js';
@@ -288,6 +289,13 @@ export function merkleNodeAt(pos: number): { level: number; index: number } {
   return { level, index: lo / 2 ** level - 1 };
 }
 
+/**
+ * The derived tables whose rows the log determines: the registry and the projections. The key
+ * tables (kid_keys, participant_kids) index participant_keys and are checked against it by
+ * `trace-ledger verify --db`.
+ */
+const DERIVED_TABLES: readonly string[] = ['participants', 'participant_keys', ...PREFIX_TABLES, ...DOMAIN_TABLES];
+
 /** meta key: every record with a smaller seq has its rows in entry_keys and leaf_keys. */
 export const KEYS_INDEXED_UPTO = 'keys_indexed_upto';
 /**
@@ -334,6 +342,11 @@ export interface SqliteOptions {
   readonly readonly?: boolean;
   /** Records whose keys go to the key tables at once (default KEYS_MERGE_AT; tests use small ones). */
   readonly keysMergeAt?: number;
+  /**
+   * A throwaway database (the replay the derived-state checks compare with, src/derived-state.ts):
+   * nothing is synced and the rollback journal stays in memory; the file is deleted by its owner.
+   */
+  readonly scratch?: boolean;
 }
 
 /** @throws LedgerError LEDGER_STORE_CORRUPT when the file is not a trace-ledger database */
@@ -341,18 +354,24 @@ export function openSqliteStore(path: string, options: SqliteOptions = {}): Ledg
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    if (options.scratch) {
+      db.pragma('journal_mode = MEMORY');
+      db.pragma('synchronous = OFF');
+      db.pragma('cache_size = -65536'); // 64 MiB: a replay of a large log reads back what it wrote
+    } else {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     // Checkpoints run on a second connection in a worker thread (see startCheckpointer).
-    if (!options.readonly) db.pragma('wal_autocheckpoint = 0');
+    if (!options.readonly && !options.scratch) db.pragma('wal_autocheckpoint = 0');
     migrate(db, options.readonly ?? false);
     // SQLite opens a file it may not write read-only without a word, and says so only at the first
     // write: find out now, while the answer is a clear refusal rather than a failed submission.
     if (!options.readonly) probeWrite(db);
     // Preparing the statements is the schema check of a read-only open.
-    return sqliteStore(db, path, options.keysMergeAt ?? KEYS_MERGE_AT);
+    return sqliteStore(db, path, options.keysMergeAt ?? KEYS_MERGE_AT, options.scratch ?? false);
   } catch (cause) {
     if (db?.open) db.close();
     if (cause instanceof LedgerError) throw cause;
@@ -488,11 +507,12 @@ export function walPendingBytes(shmFd: number, buf: Buffer = Buffer.alloc(100)):
   return frames >= 0 && pageBytes >= 512 ? frames * (pageBytes + WAL_FRAME_HEADER_BYTES) : undefined;
 }
 
-function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): LedgerStore {
+function sqliteStore(db: Database.Database, path: string, keysMergeAt: number, scratch: boolean): LedgerStore {
   let walFd: number | undefined;
   let shmFd: number | undefined;
   const shmBuf = Buffer.alloc(100);
-  const checkpointer = db.readonly ? undefined : startCheckpointer(path);
+  // A scratch database (the replay of src/derived-state.ts) has no WAL to checkpoint.
+  const checkpointer = db.readonly || scratch ? undefined : startCheckpointer(path);
 
   const syncsInFlight = new Set<Promise<void>>();
 
@@ -558,6 +578,7 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
   };
   const domain = domainStore(db);
   const prefixes = prefixStore(db);
+  const derived = derivedPager(db, DERIVED_TABLES);
 
   // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys: see the
   // migration that made the key tables. `tailLog` lists them in seq order, so that a rollback can
@@ -814,6 +835,8 @@ function sqliteStore(db: Database.Database, path: string, keysMergeAt: number): 
     },
     applyDomainEffects: domain.applyDomainEffects,
     dumpProjections: () => domain.dumpProjections(['participants', 'participant_keys', ...PREFIX_TABLES]),
+    derivedTables: () => DERIVED_TABLES,
+    derivedPage: (table, after, limit, upTo) => derived.page(table, after, limit, upTo),
     clearDerived() {
       domain.clearProjections();
       prefixes.clear();

@@ -43,6 +43,12 @@ export interface MerkleNode {
   readonly hash: Uint8Array;
 }
 
+/** One row of a derived table: its primary key, and one text of every column (compared as is). */
+export interface DerivedRow {
+  readonly key: readonly unknown[];
+  readonly text: string;
+}
+
 export interface StoredCheckpoint {
   readonly size: number;
   readonly root: Uint8Array;
@@ -90,6 +96,16 @@ export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   applyDomainEffects(effects: readonly DomainEffect[]): void;
   /** Every derived (projection and registry) row, ordered, for comparing a rebuild with the live tables. */
   dumpProjections(): Record<string, unknown[]>;
+  /**
+   * The derived tables (registry and projections) the derived-state checks read
+   * (src/derived-state.ts), in the order they take them: those `dumpProjections()` dumps.
+   */
+  derivedTables(): readonly string[];
+  /**
+   * Up to `limit` rows of a derived table in primary-key order, after the row keyed `after` (from
+   * the start when undefined); with `upTo`, every row after `after` up to and including `upTo`.
+   */
+  derivedPage(table: string, after: readonly unknown[] | undefined, limit: number, upTo?: readonly unknown[]): DerivedRow[];
   /** Empty every derived table (registry and projections), inside a transaction, before a rebuild. */
   clearDerived(): void;
   insertCheckpoint(cp: StoredCheckpoint): void;

@@ -25,6 +25,7 @@ t.test('every acknowledged entry survives kill -9', async (t) => {
   {
     const data = openDataDir(db);
     await data.ledger.verified;
+    await data.derivedVerifier.startup; // writes wait for the derived tables to be verified
     await data.ledger.submit([
       signEntry(
         { type: 'participant.register', id: 'reg', signer: 'operator', time: new Date().toISOString(), participant: supplier.id, name: 'S', roles: ['supplier'], publicKey: toBase64Url(supplier.publicKey) },
