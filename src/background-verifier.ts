@@ -48,6 +48,12 @@ export interface DerivedVerifierOptions {
   readonly scratchStore?: () => LedgerStore;
   /** Told once, on the first mismatch (`serve` prints it). */
   readonly onMismatch?: (mismatch: DerivedMismatch, detail: string) => void;
+  /**
+   * Start only once this settles (the start-up check of the chain, `ledger.verified`): deriving
+   * state from a log that fails its own check would only blame the tables for the log's fault.
+   * If it rejects, the derived check does not run ('stopped').
+   */
+  readonly after?: Promise<unknown>;
   readonly now?: () => number;
 }
 
@@ -292,6 +298,14 @@ export function startDerivedStateVerifier(options: DerivedVerifierOptions): Deri
   const startedAt = now();
   const startupPromise: Promise<'ok' | 'failed' | 'stopped'> = (async () => {
     try {
+      if (options.after !== undefined) {
+        try {
+          await options.after;
+        } catch {
+          state = 'stopped';
+          return 'stopped' as const;
+        }
+      }
       let method: 'seal' | 'replay' = state === 'verifying-seal' ? 'seal' : 'replay';
       const differ = method === 'seal' ? await checkSeal(options.seal!) : [];
       if (differ.length > 0) {

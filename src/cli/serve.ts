@@ -88,7 +88,13 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   };
   let chosen: PublicUrlChoice | undefined;
   const publicUrl = () => chosen?.url ?? '';
-  const app = await buildApp({ ledger, logger: { level: process.env['LOG_LEVEL'] ?? 'warn' }, publicUrl, testHooks: o.testHooks ?? false });
+  const app = await buildApp({
+    ledger,
+    logger: { level: process.env['LOG_LEVEL'] ?? 'warn' },
+    publicUrl,
+    testHooks: o.testHooks ?? false,
+    verifierProgress: () => data.derivedVerifier.progress().recordsVerified,
+  });
   let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });

@@ -99,7 +99,7 @@ export function openDataDir(db: string, origin?: string, options: { verifyInWork
       ...(pool ? { verifyMany: pool.verifyMany } : {}),
     });
     const sealedAtOpen = usableSeal(readDerivedSeal(db, ledgerSeed), store.size());
-    const derivedVerifier = startDerivedStateVerifier({ ...options.derivedVerifier, store, readiness: ledger.readiness, ...sealedAtOpen });
+    const derivedVerifier = startDerivedStateVerifier({ ...options.derivedVerifier, store, readiness: ledger.readiness, after: ledger.verified, ...sealedAtOpen });
     let closing: Promise<void> | undefined;
     const close = async (): Promise<void> => {
       await derivedVerifier.stop();

@@ -42,6 +42,7 @@ async function stoppedWorld(t: Test): Promise<World> {
 async function open(t: Test, w: World, extra: DataDirVerifierOptions = {}): Promise<OpenDataDir> {
   const d = openDataDir(w.L.dbPath, ORIGIN, { derivedVerifier: { background: false, ...extra } });
   t.teardown(() => d.close());
+  await d.ledger.verified; // the chain check (untouched here) holds writes back too: wait for it
   return d;
 }
 
