@@ -15,6 +15,9 @@ import { openDataDir } from '../dist/cli/setup.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, 'rate-max': { type: 'string' } } });
 const data = openDataDir(values.db, undefined, { verifyInWorker: true });
+// Measure the service as it runs once it takes writes: after the start-up checks (issue 16).
+await data.ledger.verified;
+if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived-state check failed');
 const rateMax = values['rate-max'] ? Number(values['rate-max']) : undefined;
 const app = await buildApp({ ledger: data.ledger, ...(rateMax ? { rateLimits: { max: rateMax } } : {}) });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });

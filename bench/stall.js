@@ -16,6 +16,7 @@
 //
 // Run alone:  npm run build && node --expose-gc bench/run.js --stall-only
 // (or `node bench/stall.js`, which prints a table and writes bench/out/stall-results.json).
+import { ensureSeal } from './startup.js';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -189,6 +190,7 @@ export async function stallTargets(ctx = {}) {
   const seconds = quick ? 5 : 15;
   const t0 = performance.now();
   const led = await traceLedger({ entries, log });
+  await ensureSeal(led.dir, log); // else the service replays the whole log before its first write
   const td = lib.tempDir('bench-stall-');
   let server;
   try {
