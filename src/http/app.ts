@@ -36,6 +36,8 @@ export interface AppOptions {
   readonly serverLimits?: Partial<ServerLimits>;
   /** Per-client limits on the expensive routes (src/http/rate-limits.ts). */
   readonly rateLimits?: Partial<RateLimits>;
+  /** Exports running at once and waiting (src/http/work-slots.ts); default 1 and 8. */
+  readonly exportConcurrency?: { readonly max: number; readonly queue: number };
   /** Least time between two checkpoints signed for `GET /v1/checkpoint?minSize=`. Default 1 s. */
   readonly checkpointMinIntervalMs?: number;
   /** Cache of rendered QR PNGs; tests pass one to count renders. Default: a fresh bounded cache. */
@@ -69,7 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(ledgerRoutes, { ledger: options.ledger, checkpointMinIntervalMs: options.checkpointMinIntervalMs });
   await app.register(metricsRoutes, { ledger: options.ledger, verifierProgress: options.verifierProgress });
   await app.register(traceRoutes, { ledger: options.ledger });
-  await app.register(exportRoutes, { ledger: options.ledger });
+  await app.register(exportRoutes, { ledger: options.ledger, ...(options.exportConcurrency ? { exportConcurrency: options.exportConcurrency } : {}) });
   await app.register(reportRoutes, { ledger: options.ledger });
   await app.register(resolverRoutes, { ledger: options.ledger, publicUrl: options.publicUrl ?? (() => 'http://localhost'), testHooks: options.testHooks ?? false });
   await app.register(qrRoutes, { ledger: options.ledger, publicUrl: options.publicUrl, pngCache: options.qrPngCache });

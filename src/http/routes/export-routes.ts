@@ -3,6 +3,7 @@
  * checked and the bundle planned before the first byte goes out, so a bad request is still a
  * problem+json answer; after that the body is produced page by page as the client reads it.
  */
+import { createWorkSlots } from '../work-slots.js';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { BUNDLE_DIRECTIONS, BUNDLE_MEDIA_TYPE, prepareExport, type ExportRequest } from '../../audit/bundle.js';
@@ -14,9 +15,14 @@ const uint = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } a
 
 export interface ExportRoutesOptions {
   readonly ledger: Ledger;
+  /** How many exports run at once, and how many more wait (src/http/work-slots.ts). Default 1 and 8. */
+  readonly exportConcurrency?: { readonly max: number; readonly queue: number };
 }
 
-export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app: FastifyInstance, { ledger }) => {
+export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app: FastifyInstance, { ledger, exportConcurrency }) => {
+  // An export is the most expensive answer (a 1M-record log is ~950 MiB): one at a time leaves
+  // the cores to the writers; the others wait their turn (measured: bench/RESULTS.md, stall).
+  const exportSlots = createWorkSlots(exportConcurrency?.max ?? 1, exportConcurrency?.queue ?? 8);
   app.get(
     '/v1/export',
     {
@@ -60,7 +66,16 @@ export const exportRoutes: FastifyPluginAsync<ExportRoutesOptions> = async (app:
       },
     },
     async (request, reply) => {
-      const bundle = prepareExport(ledger, request.query as ExportRequest);
+      const release = await exportSlots.acquire('exports');
+      // Given back when the answer ends, whether sent whole, failed or cut by the client.
+      reply.raw.once('close', release);
+      let bundle;
+      try {
+        bundle = prepareExport(ledger, request.query as ExportRequest);
+      } catch (e) {
+        release();
+        throw e;
+      }
       return reply
         .type(`${BUNDLE_MEDIA_TYPE}; charset=utf-8`)
         .header('content-disposition', `attachment; filename="${bundle.filename}"`)
