@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { startDerivedStateVerifier, type DerivedStateVerifier, type DerivedVerifierOptions } from '../background-verifier.js';
 import { LedgerError } from '../core/errors.js';
-import { readDerivedSeal, removeDerivedSeal, writeDerivedSeal, type SealReading } from '../derived-seal.js';
+import { readDerivedSeal, removeDerivedSeal, sealPath, writeDerivedSeal, type SealReading } from '../derived-seal.js';
 import { digestDerived } from '../derived-state.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
@@ -108,11 +108,19 @@ export function openDataDir(db: string, origin?: string, options: { verifyInWork
       // keeps the seal it was verified against.
       const size = store.size();
       const unsafe = ledger.readiness.conditions().some((c) => c.reason === 'verification-failed' || c.reason === 'sync-failed');
-      if (derivedVerifier.clean() && !unsafe && sealedAtOpen.seal?.size !== size) {
-        writeDerivedSeal(db, ledgerSeed, { size, tables: digestDerived(store) });
+      try {
+        if (derivedVerifier.clean() && !unsafe && sealedAtOpen.seal?.size !== size) {
+          writeDerivedSeal(db, ledgerSeed, { size, tables: digestDerived(store) });
+        }
+      } catch (e) {
+        // A seal only spares the next start a replay; failing to write one (a full disk) must not
+        // leave the store and the verification worker open.
+        removeDerivedSeal(db);
+        process.emitWarning(`cannot write the derived-state seal ${sealPath(db)} (${(e as Error).message}): the next start checks the derived tables by a replay`);
+      } finally {
+        await store.close();
+        await pool?.close();
       }
-      await store.close();
-      await pool?.close();
     };
     return { store, ledger, derivedVerifier, close: () => (closing ??= close()) };
   } catch (e) {
