@@ -105,11 +105,13 @@ export function openDataDir(db: string, origin?: string, options: { verifyInWork
       await derivedVerifier.stop();
       await ledger.close();
       // Only a state verified at open (and by every pass since) is sealed; an unchanged log
-      // keeps the seal it was verified against.
+      // keeps the seal it was verified against, unless the replay found that seal stale (its
+      // size but other tables, e.g. from before a migration): kept, every start would replay.
       const size = store.size();
       const unsafe = ledger.readiness.conditions().some((c) => c.reason === 'verification-failed' || c.reason === 'sync-failed');
+      const sealStillGood = sealedAtOpen.seal?.size === size && derivedVerifier.progress().startup?.method === 'seal';
       try {
-        if (derivedVerifier.clean() && !unsafe && sealedAtOpen.seal?.size !== size) {
+        if (derivedVerifier.clean() && !unsafe && !sealStillGood) {
           writeDerivedSeal(db, ledgerSeed, { size, tables: digestDerived(store) });
         }
       } catch (e) {
