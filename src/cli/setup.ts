@@ -12,6 +12,7 @@ import { digestDerived } from '../derived-state.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { startVerifyPool } from '../platform/verify-pool.js';
+import { servedCheckpointPath } from '../store/served-checkpoint.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
 import { markDemoLedger } from './demo-ledger.js';
@@ -40,6 +41,15 @@ export async function initDataDir(o: InitOptions): Promise<{ verifierKey: string
     throw new LedgerError(
       'LEDGER_PERMISSION_DENIED',
       `${ledgerPath} exists but ${o.db} does not: refusing to start a second log under the same ledger key (restore the database, or move the key away)`,
+    );
+  }
+  const servedPath = servedCheckpointPath(o.db);
+  if (existsSync(servedPath)) {
+    // The checkpoint an earlier ledger served (src/store/served-checkpoint.ts): a new log beside it
+    // would be refused at open, after its key and an empty database were made.
+    throw new LedgerError(
+      'LEDGER_PERMISSION_DENIED',
+      `${servedPath} exists but ${o.db} does not: it is the latest checkpoint an earlier ledger served (restore that database, or move the file away to start a new ledger)`,
     );
   }
   const ledgerKey = writeNewKeyPair(ledgerPath);
