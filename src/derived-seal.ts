@@ -8,7 +8,8 @@
  * or that does not authenticate is no evidence either way: the open then replays the log.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from './platform/atomic-file.js';
 import { z } from 'zod';
 import { canonicalize } from './core/jcs.js';
 import type { TableDigests } from './derived-state.js';
@@ -44,12 +45,10 @@ function macOf(key: Buffer, seal: DerivedSeal): Buffer {
   return createHmac('sha256', key).update(canonicalize({ version: SEAL_VERSION, size: seal.size, tables: seal.tables })).digest();
 }
 
-/** Write the seal atomically (a temporary file renamed over the old one). */
+/** Write the seal atomically and durably (src/platform/atomic-file.ts). */
 export function writeDerivedSeal(db: string, ledgerSeed: Uint8Array, seal: DerivedSeal): void {
   const mac = macOf(sealKey(ledgerSeed), seal).toString('hex');
-  const tmp = `${sealPath(db)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: SEAL_VERSION, size: seal.size, tables: seal.tables, mac })}\n`, { mode: 0o600 });
-  renameSync(tmp, sealPath(db));
+  writeFileAtomic(sealPath(db), `${JSON.stringify({ version: SEAL_VERSION, size: seal.size, tables: seal.tables, mac })}\n`, 0o600);
 }
 
 export function removeDerivedSeal(db: string): void {

@@ -15,8 +15,8 @@
  * split view). Monitors catch it by comparing what they saw: the state files of an auditor and a
  * supplier must agree at equal sizes (the line each run prints has size and root for that).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 import { fromBase64, toBase64 } from '../core/bytes.js';
 import { verifyCheckpoint } from '../core/checkpoint.js';
 import type { Ed25519 } from '../core/ed25519.js';
@@ -107,30 +107,6 @@ export function parseMonitorState(text: string): MonitorState {
   };
   if (fromBase64(state.root).length !== 32) throw new Error('"root" is not a 32-byte hash');
   return state;
-}
-
-/** Replace the file atomically: readers see the old state or the new one, never half of it. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  try {
-    // The rename itself is durable once the directory is synced (Linux; not possible everywhere).
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // best effort
-  }
 }
 
 /**

@@ -6,12 +6,12 @@
  * rollback"). What this cannot see (the file rolled back together with the database) monitors
  * see: `trace-ledger monitor` raises `ALERT: rollback` (docs/audit.md).
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { verifyCheckpoint } from '../core/checkpoint.js';
 import type { Ed25519 } from '../core/ed25519.js';
 import { equalBytes } from '../core/bytes.js';
 import { LedgerError } from '../core/errors.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 
 /** Where the served checkpoint of the database `db` is kept (beside it). */
 export const servedCheckpointPath = (db: string): string => `${db}.checkpoint`;
@@ -33,22 +33,8 @@ export function readServedCheckpoint(path: string): string | undefined {
  * @throws LedgerError LEDGER_UNAVAILABLE when it cannot be written
  */
 export function writeServedCheckpoint(path: string, note: string): void {
-  const tmp = `${path}.tmp`;
   try {
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, note);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
+    writeFileAtomic(path, note);
   } catch (e) {
     throw new LedgerError('LEDGER_UNAVAILABLE', `cannot write the served checkpoint ${path}: ${(e as Error).message}`, { cause: e });
   }

@@ -73,7 +73,7 @@ async function forkOfA(size: number) {
 const run = (statePath: string, app: FastifyInstance, extra: { key?: string } = {}) =>
   runMonitor({ url: 'http://ledger.test/', statePath, fetch: viaApp(() => app), ...extra });
 const stateOf = (path: string) => parseMonitorState(readFileSync(path, 'utf8'));
-const leftovers = () => readdirSync(dir).filter((f) => f.includes('.tmp-'));
+const leftovers = () => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 
 t.test('first run trusts the served key and says so; later runs prove consistency', async (t) => {
   const path = join(dir, 'tofu.json');
