@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { initDataDir } from '../../src/cli/setup.js';
 import { toBase64Url } from '../../src/core/bytes.js';
@@ -19,6 +19,27 @@ import { ownStderr, runCli } from './serve-process.js';
 
 const NOBODY = 65534;
 const asUser = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
+
+/**
+ * As nobody, the command must reach the checkout (its dist/ and node_modules/): a clone inside a
+ * private directory (mktemp -d makes them 0700) is out of its reach. Let others traverse (x only,
+ * not list) every directory above the checkout that forbids it, for this file's tests, and put
+ * the modes back afterwards.
+ */
+function letNobodyReachCheckout(): void {
+  if (asUser.uid === undefined) return;
+  const changed: Array<{ path: string; mode: number }> = [];
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode & 0o7777;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, mode | 0o001);
+      changed.push({ path: dir, mode });
+    }
+    if (dirname(dir) === dir) break;
+  }
+  t.teardown(() => changed.forEach(({ path, mode }) => chmodSync(path, mode)));
+}
+letNobodyReachCheckout();
 
 /** An initialised data directory, owned by whoever runs the commands. */
 async function dataDir(t: Test): Promise<{ dir: string; db: string }> {
