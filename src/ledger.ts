@@ -539,7 +539,7 @@ export function openLedger(options: LedgerOptions) {
       const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
       // Not a refused entry: nothing can be written until an operator frees space or makes the
       // store writable. /readyz says so (writes are refused with LEDGER_NOT_READY until a restart).
-      if (isUnwritable(cause)) readiness.hold('store-unwritable', `${(cause as Error).message}; fix it and restart the service`);
+      if (isUnwritable(cause)) holdUnwritable(cause);
       tell((o) => o.commitFailed());
       for (const job of jobs) job.reject(error);
       return;
@@ -612,8 +612,12 @@ export function openLedger(options: LedgerOptions) {
       // From a timer: never throw. An unwritable store holds writes back; anything else (e.g. the
       // served-checkpoint file cannot be written) is tried again after the next sync, and a reader
       // asking for the checkpoint gets the error.
-      if (isUnwritable(e)) readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
+      if (isUnwritable(e)) holdUnwritable(e);
     }
+  }
+
+  function holdUnwritable(e: unknown): void {
+    readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
   }
 
   /** Sign a checkpoint of the durable head, after proving it consistent with the previous one. */

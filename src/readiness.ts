@@ -20,8 +20,6 @@ export type NotReadyReason =
   | 'store-unwritable'
   /** An fdatasync failed: what was committed is not known to be on disk. */
   | 'sync-failed'
-  /** This process does not hold the data directory's exclusive lock. */
-  | 'lock-not-held'
   /** The ledger is shutting down. */
   | 'closing';
 

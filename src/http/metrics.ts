@@ -22,7 +22,7 @@ export interface MetricsOptions {
 }
 
 /** Every readiness condition, so that a cleared one reads 0 rather than vanishing from the series. */
-const REASONS: readonly NotReadyReason[] = ['verifying', 'verifying-state', 'verification-failed', 'store-unwritable', 'sync-failed', 'lock-not-held', 'closing'];
+const REASONS: readonly NotReadyReason[] = ['verifying', 'verifying-state', 'verification-failed', 'store-unwritable', 'sync-failed', 'closing'];
 
 export interface LedgerMetrics {
   readonly registry: Registry;

@@ -13,16 +13,16 @@ t.test('readiness holds and releases named conditions', async (t) => {
   const r = createReadiness();
   t.ok(r.ready());
   r.hold('verifying', 'verifying 1 of 2 records', { transient: true });
-  r.hold('lock-not-held', 'another process holds the lock');
+  r.hold('sync-failed', 'syncing to disk failed');
   r.hold('verifying', 'verifying 2 of 2 records', { transient: true });
   t.same(r.conditions().map((c) => [c.reason, c.detail, c.transient]), [
     ['verifying', 'verifying 2 of 2 records', true],
-    ['lock-not-held', 'another process holds the lock', false],
+    ['sync-failed', 'syncing to disk failed', false],
   ]);
   t.notOk(r.ready());
   r.release('verifying');
   r.release('verifying');
-  r.release('lock-not-held');
+  r.release('sync-failed');
   t.ok(r.ready());
 });
 
