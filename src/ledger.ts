@@ -43,8 +43,8 @@ import { parseEntry, parseTimestamp, type Entry, type Payload } from './domain/s
 import { downstream, history, pactFootprint, requireCode, shipmentAt, upstream, type TraceReader } from './domain/trace.js';
 import { nodeEd25519 } from './platform/node-crypto.js';
 import type { VerifyMany } from './platform/verify-pool.js';
-import { createReadiness, notReadyError, type Readiness } from './readiness.js';
-import { startVerification } from './startup-verify.js';
+import { createReadiness, notReadyError, type Readiness } from './ledger/readiness.js';
+import { startVerification } from './ledger/startup-verify.js';
 import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath, writeServedCheckpoint } from './store/served-checkpoint.js';
 import type { LedgerStore, StoredCheckpoint, StoredRecord } from './store/store.js';
 

@@ -17,13 +17,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Ed25519 } from './core/ed25519.js';
+import type { Ed25519 } from '../core/ed25519.js';
 import { compareDerived, createReplica, differingTables, scanDerived, type DerivedMismatch } from './derived-state.js';
 import type { DerivedSeal } from './derived-seal.js';
-import { nodeEd25519 } from './platform/node-crypto.js';
+import { nodeEd25519 } from '../platform/node-crypto.js';
 import type { Readiness } from './readiness.js';
-import { openSqliteStore } from './store/sqlite.js';
-import type { LedgerStore } from './store/store.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { LedgerStore } from '../store/store.js';
 
 export interface DerivedVerifierOptions {
   readonly store: LedgerStore;

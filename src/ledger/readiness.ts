@@ -6,7 +6,7 @@
  * holds a named condition here while it does; the ledger refuses submissions while any is held
  * (LEDGER_NOT_READY), and `/readyz` lists them. Reads are served throughout.
  */
-import { LedgerError } from './core/errors.js';
+import { LedgerError } from '../core/errors.js';
 
 /** Names of the conditions; one owner each. */
 export type NotReadyReason =
