@@ -70,3 +70,14 @@ export function notReadyError(readiness: Readiness): LedgerError {
     },
   });
 }
+
+/** The store cannot be written at all (disk full, read-only): the commit failed, no entry was at fault. */
+export const isStoreUnwritable = (e: unknown): boolean => e instanceof LedgerError && e.code === 'LEDGER_STORE_UNWRITABLE';
+
+/**
+ * Not a refused entry: nothing can be written until an operator frees space or makes the store
+ * writable. `/readyz` says so (writes are refused with LEDGER_NOT_READY until a restart).
+ */
+export function holdStoreUnwritable(readiness: Readiness, e: unknown): void {
+  readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
+}
