@@ -24,6 +24,7 @@ import { nodeEd25519 } from '../platform/node-crypto.js';
 import type { Readiness } from './readiness.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { LedgerStore } from '../store/store.js';
+import { createSlicer, Stopped, type Slicer } from './slices.js';
 
 export interface DerivedVerifierOptions {
   readonly store: LedgerStore;
@@ -94,7 +95,6 @@ export interface DerivedStateVerifier {
 const RECORDS_PER_UNIT = 20;
 const ROWS_PER_UNIT = 1000;
 
-class Stopped extends Error {}
 class Mismatch extends Error {
   constructor(readonly mismatch: DerivedMismatch) {
     super(mismatch.message);
@@ -127,222 +127,190 @@ function fileScratch(): LedgerStore {
   };
 }
 
+/** What one verifier's checks share: the live store, the pace of the work, the progress it reports. */
+interface VerifierRun {
+  readonly store: LedgerStore;
+  readonly readiness: Readiness;
+  readonly ed: Ed25519;
+  readonly now: () => number;
+  readonly slicer: Slicer;
+  readonly makeScratch: () => LedgerStore;
+  readonly onMismatch: DerivedVerifierOptions['onMismatch'];
+  /** Owned by the run: each check updates its counters and state. */
+  readonly progress: { -readonly [K in keyof VerifierProgress]: VerifierProgress[K] };
+}
+
+function fail(run: VerifierRun, mismatch: DerivedMismatch): void {
+  run.progress.failure = mismatch;
+  run.progress.state = 'failed';
+  const detail = `derived state does not match the log: ${mismatch.message}`;
+  run.readiness.hold('verification-failed', detail);
+  run.onMismatch?.(mismatch, detail);
+}
+
+/** How a check that threw ended: a mismatch, a stop, or a check that could not run. */
+function handle(run: VerifierRun, e: unknown): 'failed' | 'stopped' {
+  if (e instanceof Mismatch) {
+    fail(run, e.mismatch);
+    return 'failed';
+  }
+  if (e instanceof Stopped) return 'stopped';
+  // A failure of the check itself (an I/O error reading the store) is not evidence of a
+  // mismatch, but the state was not verified either: writes stay refused, saying why.
+  fail(run, { message: `the check could not run: ${(e as Error).message}` });
+  return 'failed';
+}
+
+const check = <T>(r: T | DerivedMismatch): T => {
+  if (typeof r === 'object' && r !== null) throw new Mismatch(r as DerivedMismatch);
+  return r as T;
+};
+
+async function withScratch<T>(run: VerifierRun, use: (scratch: LedgerStore) => Promise<T>): Promise<T> {
+  const scratch = run.makeScratch();
+  try {
+    return await use(scratch);
+  } finally {
+    await scratch.close();
+  }
+}
+
+/**
+ * Against the seal: the digests of the live tables, hashed while writes are held. Returns the
+ * tables that differ: a digest says that a table changed, not which row, nor whether the change
+ * is wrong (a migration that reshapes a table changes its digest too), so the replay decides.
+ */
+async function checkSeal(run: VerifierRun, seal: DerivedSeal): Promise<string[]> {
+  const scan = scanDerived(run.store);
+  await run.slicer.inSlices(() => {
+    const done = scan.step(ROWS_PER_UNIT);
+    run.progress.rowsCompared = scan.rows;
+    return done;
+  }, 0);
+  return differingTables(seal.tables, scan.digests);
+}
+
+/**
+ * Replay the log into a scratch store and compare the live tables with it. At start-up the log
+ * does not grow; in the background the replay catches up before every compared page.
+ */
+async function checkReplay(run: VerifierRun, verifySignatures: boolean, pause: number): Promise<void> {
+  const { store, progress } = run;
+  await withScratch(run, async (scratch) => {
+    const replica = createReplica(store, scratch, { verifySignatures, ed: run.ed });
+    const catchUp = (): boolean => {
+      const target = store.size();
+      if (replica.size >= target) return true;
+      const n = check(replica.step(RECORDS_PER_UNIT, target));
+      progress.recordsVerified += n;
+      if (verifySignatures) progress.totalRecordsVerified += n;
+      if (progress.state === 'verifying-replay' && progress.recordsVerified % 10_000 < n) {
+        run.readiness.hold('verifying-state', `verifying the derived tables: replayed ${progress.recordsVerified.toLocaleString('en')} of ${target.toLocaleString('en')} records`, { transient: true });
+      }
+      return replica.size >= target;
+    };
+    if (progress.state !== 'verifying-replay') progress.state = 'replaying';
+    await run.slicer.inSlices(catchUp, pause);
+    if (progress.state !== 'verifying-replay') progress.state = 'comparing';
+    const comparison = compareDerived(store, scratch);
+    await run.slicer.inSlices(() => {
+      if (!catchUp()) return false;
+      const done = check(comparison.step(ROWS_PER_UNIT));
+      progress.rowsCompared = comparison.rows;
+      return done;
+    }, pause);
+  });
+}
+
+/** Full passes, with signatures checked, until stopped or a mismatch. */
+async function backgroundPasses(run: VerifierRun, pauseMs: number, passIntervalMs: number): Promise<void> {
+  const { progress, now } = run;
+  for (;;) {
+    const started = now();
+    progress.recordsVerified = 0;
+    progress.rowsCompared = 0;
+    await checkReplay(run, true, pauseMs);
+    progress.passes++;
+    progress.lastFullPassMs = now() - started;
+    progress.lastFullPassAt = new Date(now()).toISOString();
+    progress.state = 'idle';
+    await run.slicer.sleep(passIntervalMs);
+  }
+}
+
+/** The start-up check: against the seal when it is of the log's size, else (or if a table differs) a replay. */
+async function startupCheck(run: VerifierRun, options: DerivedVerifierOptions): Promise<'ok' | 'failed' | 'stopped'> {
+  const { progress } = run;
+  const startedAt = run.now();
+  try {
+    if (options.after !== undefined) {
+      try {
+        await options.after;
+      } catch {
+        progress.state = 'stopped';
+        return 'stopped';
+      }
+    }
+    let method: 'seal' | 'replay' = progress.state === 'verifying-seal' ? 'seal' : 'replay';
+    const differ = method === 'seal' ? await checkSeal(run, options.seal!) : [];
+    if (differ.length > 0) {
+      method = 'replay';
+      progress.state = 'verifying-replay';
+      progress.rowsCompared = 0;
+      run.readiness.hold('verifying-state', `${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'} from the seal of the last clean close: replaying the log to find the rows`, { transient: true });
+    }
+    if (method === 'replay') await checkReplay(run, false, 0);
+    progress.startup = { method, ms: run.now() - startedAt };
+    progress.state = 'idle';
+    return 'ok';
+  } catch (e) {
+    return handle(run, e);
+  } finally {
+    run.readiness.release('verifying-state');
+  }
+}
+
 /** Start the start-up check now, and the background passes after it. */
 export function startDerivedStateVerifier(options: DerivedVerifierOptions): DerivedStateVerifier {
   const { store, readiness } = options;
-  const ed = options.ed ?? nodeEd25519;
   const now = options.now ?? Date.now;
-  const sliceMs = options.sliceMs ?? 10;
-  const pauseMs = options.pauseMs ?? 40;
-  const passIntervalMs = options.passIntervalMs ?? 60_000;
-  const makeScratch = options.scratchStore ?? fileScratch;
-
-  let state: VerifierState = options.seal !== undefined && options.seal.size === store.size() ? 'verifying-seal' : 'verifying-replay';
-  let startup: VerifierProgress['startup'] = null;
-  let recordsVerified = 0;
-  let rowsCompared = 0;
-  let totalRecordsVerified = 0;
-  let passes = 0;
-  let lastFullPassAt: string | null = null;
-  let lastFullPassMs: number | null = null;
-  let failure: DerivedMismatch | null = null;
-  let stopped = false;
-  /** Cancels what is scheduled next (a slice or the pause between passes), rejecting it with Stopped. */
-  let cancelPending: (() => void) | undefined;
-
-  /** Run `unit` (true when done) in slices of sliceMs, yielding `pause` ms (0: setImmediate) between them. */
-  function inSlices(unit: () => boolean, pause: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const slice = () => {
-        cancelPending = undefined;
-        if (stopped) return reject(new Stopped());
-        try {
-          const until = now() + sliceMs;
-          let done = false;
-          do done = unit();
-          while (!done && now() < until);
-          if (done) return resolve();
-        } catch (e) {
-          return reject(e);
-        }
-        if (pause === 0) {
-          const immediate = setImmediate(slice);
-          cancelPending = () => {
-            clearImmediate(immediate);
-            reject(new Stopped());
-          };
-        } else {
-          const timeout = setTimeout(slice, pause);
-          timeout.unref(); // the verifier never keeps the process alive
-          cancelPending = () => {
-            clearTimeout(timeout);
-            reject(new Stopped());
-          };
-        }
-      };
-      slice();
-    });
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timeout = setTimeout(() => {
-        cancelPending = undefined;
-        resolve();
-      }, ms);
-      timeout.unref();
-      cancelPending = () => {
-        clearTimeout(timeout);
-        reject(new Stopped());
-      };
-    });
-  }
-
-  function fail(mismatch: DerivedMismatch): void {
-    failure = mismatch;
-    state = 'failed';
-    const detail = `derived state does not match the log: ${mismatch.message}`;
-    readiness.hold('verification-failed', detail);
-    options.onMismatch?.(mismatch, detail);
-  }
-
-  const check = <T>(r: T | DerivedMismatch): T => {
-    if (typeof r === 'object' && r !== null) throw new Mismatch(r as DerivedMismatch);
-    return r as T;
+  const run: VerifierRun = {
+    store,
+    readiness,
+    ed: options.ed ?? nodeEd25519,
+    now,
+    slicer: createSlicer(options.sliceMs ?? 10, now),
+    makeScratch: options.scratchStore ?? fileScratch,
+    onMismatch: options.onMismatch,
+    progress: {
+      state: options.seal !== undefined && options.seal.size === store.size() ? 'verifying-seal' : 'verifying-replay',
+      startup: null, recordsVerified: 0, rowsCompared: 0, totalRecordsVerified: 0, passes: 0,
+      lastFullPassAt: null, lastFullPassMs: null, failure: null,
+    },
   };
-
-  async function withScratch<T>(run: (scratch: LedgerStore) => Promise<T>): Promise<T> {
-    const scratch = makeScratch();
-    try {
-      return await run(scratch);
-    } finally {
-      await scratch.close();
-    }
-  }
-
-  /**
-   * Against the seal: the digests of the live tables, hashed while writes are held. Returns the
-   * tables that differ: a digest says that a table changed, not which row, nor whether the change
-   * is wrong (a migration that reshapes a table changes its digest too), so the replay decides.
-   */
-  async function checkSeal(seal: DerivedSeal): Promise<string[]> {
-    const scan = scanDerived(store);
-    await inSlices(() => {
-      const done = scan.step(ROWS_PER_UNIT);
-      rowsCompared = scan.rows;
-      return done;
-    }, 0);
-    return differingTables(seal.tables, scan.digests);
-  }
-
-  /**
-   * Replay the log into a scratch store and compare the live tables with it. At start-up the log
-   * does not grow; in the background the replay catches up before every compared page.
-   */
-  async function checkReplay(verifySignatures: boolean, pause: number): Promise<void> {
-    await withScratch(async (scratch) => {
-      const replica = createReplica(store, scratch, { verifySignatures, ed });
-      const catchUp = (): boolean => {
-        const target = store.size();
-        if (replica.size >= target) return true;
-        const n = check(replica.step(RECORDS_PER_UNIT, target));
-        recordsVerified += n;
-        if (verifySignatures) totalRecordsVerified += n;
-        if (state === 'verifying-replay' && recordsVerified % 10_000 < n) {
-          readiness.hold('verifying-state', `verifying the derived tables: replayed ${recordsVerified.toLocaleString('en')} of ${target.toLocaleString('en')} records`, { transient: true });
-        }
-        return replica.size >= target;
-      };
-      if (state !== 'verifying-replay') state = 'replaying';
-      await inSlices(catchUp, pause);
-      if (state !== 'verifying-replay') state = 'comparing';
-      const comparison = compareDerived(store, scratch);
-      await inSlices(() => {
-        if (!catchUp()) return false;
-        const done = check(comparison.step(ROWS_PER_UNIT));
-        rowsCompared = comparison.rows;
-        return done;
-      }, pause);
-    });
-  }
-
-  async function backgroundPasses(): Promise<void> {
-    for (;;) {
-      const started = now();
-      recordsVerified = 0;
-      rowsCompared = 0;
-      await checkReplay(true, pauseMs);
-      passes++;
-      lastFullPassMs = now() - started;
-      lastFullPassAt = new Date(now()).toISOString();
-      state = 'idle';
-      await sleep(passIntervalMs);
-    }
-  }
-
-  const handle = (e: unknown): 'failed' | 'stopped' => {
-    if (e instanceof Mismatch) {
-      fail(e.mismatch);
-      return 'failed';
-    }
-    if (e instanceof Stopped) return 'stopped';
-    // A failure of the check itself (an I/O error reading the store) is not evidence of a
-    // mismatch, but the state was not verified either: writes stay refused, saying why.
-    fail({ message: `the check could not run: ${(e as Error).message}` });
-    return 'failed';
-  };
-
-  readiness.hold('verifying-state', options.seal !== undefined && state === 'verifying-seal'
+  const { progress } = run;
+  readiness.hold('verifying-state', options.seal !== undefined && progress.state === 'verifying-seal'
     ? `verifying the derived tables against the seal of the last clean close (log size ${options.seal.size})`
     : `verifying the derived tables against a replay of the log (${options.noSealReason ?? 'no usable seal'})`, { transient: true });
-  const startedAt = now();
-  const startupPromise: Promise<'ok' | 'failed' | 'stopped'> = (async () => {
-    try {
-      if (options.after !== undefined) {
-        try {
-          await options.after;
-        } catch {
-          state = 'stopped';
-          return 'stopped' as const;
-        }
-      }
-      let method: 'seal' | 'replay' = state === 'verifying-seal' ? 'seal' : 'replay';
-      const differ = method === 'seal' ? await checkSeal(options.seal!) : [];
-      if (differ.length > 0) {
-        method = 'replay';
-        state = 'verifying-replay';
-        rowsCompared = 0;
-        readiness.hold('verifying-state', `${differ.join(', ')} ${differ.length === 1 ? 'differs' : 'differ'} from the seal of the last clean close: replaying the log to find the rows`, { transient: true });
-      }
-      if (method === 'replay') await checkReplay(false, 0);
-      startup = { method, ms: now() - startedAt };
-      state = 'idle';
-      return 'ok' as const;
-    } catch (e) {
-      return handle(e);
-    } finally {
-      readiness.release('verifying-state');
-    }
-  })();
-
-  const running = startupPromise.then(async (outcome) => {
+  const startup = startupCheck(run, options);
+  const running = startup.then(async (outcome) => {
     if (outcome !== 'ok' || options.background === false) return;
     try {
-      await backgroundPasses();
+      await backgroundPasses(run, options.pauseMs ?? 40, options.passIntervalMs ?? 60_000);
     } catch (e) {
-      handle(e);
+      handle(run, e);
     }
   });
-
+  let stopped = false;
   return {
-    startup: startupPromise,
-    progress: () => ({ state, startup, recordsVerified, rowsCompared, totalRecordsVerified, passes, lastFullPassAt, lastFullPassMs, failure }),
-    clean: () => startup !== null && failure === null,
+    startup,
+    progress: () => ({ ...progress }),
+    clean: () => progress.startup !== null && progress.failure === null,
     async stop() {
       if (stopped) return;
       stopped = true;
-      if (state !== 'failed') state = 'stopped';
-      cancelPending?.();
+      if (progress.state !== 'failed') progress.state = 'stopped';
+      run.slicer.stop();
       await running;
     },
   };

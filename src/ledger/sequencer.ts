@@ -48,8 +48,48 @@ interface Job {
   readonly reject: (e: unknown) => void;
 }
 
-export function createSequencer(o: SequencerOptions): Sequencer {
+/**
+ * Commit a group of queued jobs and hand it to durability, which answers each job after its sync.
+ * A failed commit (nothing of the group was written) refuses every job of the group.
+ */
+function commitJobs(o: SequencerOptions, jobs: readonly Job[]): void {
   const { heads, durability, readiness } = o;
+  const failed = durability.failure();
+  if (failed !== undefined) {
+    for (const job of jobs) job.reject(failed);
+    return;
+  }
+  if (!readiness.ready()) {
+    const error = notReadyError(readiness);
+    for (const job of jobs) job.reject(error);
+    return;
+  }
+  let outcomes: Outcome[];
+  const before = heads.committed;
+  try {
+    outcomes = commitGroup(o, jobs.map((job) => job.entries));
+  } catch (cause) {
+    // The commit itself failed (disk full, I/O error): nothing of this group was written.
+    heads.committed = before;
+    const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
+    if (isStoreUnwritable(cause)) holdStoreUnwritable(readiness, cause);
+    o.observers.tell((ob) => ob.commitFailed());
+    for (const job of jobs) job.reject(error);
+    return;
+  }
+  // Rejections wait for the sync too: they may depend on entries of this very commit.
+  const settle = (failure?: LedgerError) =>
+    jobs.forEach((job, i) => {
+      const outcome = outcomes[i]!;
+      if (failure !== undefined) job.reject(failure);
+      else if (outcome.ok) job.resolve(outcome.receipts);
+      else job.reject(outcome.error);
+    });
+  durability.committed({ settle, head: heads.committed, records: heads.committed.size - before.size, committedAt: performance.now() });
+}
+
+export function createSequencer(o: SequencerOptions): Sequencer {
+  const { durability, readiness } = o;
   const state = { queue: [] as Job[], flushScheduled: false, pending: 0, closed: false };
 
   /** Commit everything queued since the last flush as one group. */
@@ -57,39 +97,7 @@ export function createSequencer(o: SequencerOptions): Sequencer {
     state.flushScheduled = false;
     const jobs = state.queue;
     state.queue = [];
-    if (jobs.length === 0) return;
-    const failed = durability.failure();
-    if (failed !== undefined) {
-      for (const job of jobs) job.reject(failed);
-      return;
-    }
-    if (!readiness.ready()) {
-      const error = notReadyError(readiness);
-      for (const job of jobs) job.reject(error);
-      return;
-    }
-    let outcomes: Outcome[];
-    const before = heads.committed;
-    try {
-      outcomes = commitGroup(o, jobs.map((job) => job.entries));
-    } catch (cause) {
-      // The commit itself failed (disk full, I/O error): nothing of this group was written.
-      heads.committed = before;
-      const error = new LedgerError('LEDGER_UNAVAILABLE', `commit failed: ${(cause as Error).message}`, { cause });
-      if (isStoreUnwritable(cause)) holdStoreUnwritable(readiness, cause);
-      o.observers.tell((ob) => ob.commitFailed());
-      for (const job of jobs) job.reject(error);
-      return;
-    }
-    // Rejections wait for the sync too: they may depend on entries of this very commit.
-    const settle = (failure?: LedgerError) =>
-      jobs.forEach((job, i) => {
-        const outcome = outcomes[i]!;
-        if (failure !== undefined) job.reject(failure);
-        else if (outcome.ok) job.resolve(outcome.receipts);
-        else job.reject(outcome.error);
-      });
-    durability.committed({ settle, head: heads.committed, records: heads.committed.size - before.size, committedAt: performance.now() });
+    if (jobs.length > 0) commitJobs(o, jobs);
   }
 
   function enqueue(entries: readonly Prepared[]): Promise<Receipt[]> {
