@@ -157,7 +157,7 @@ export interface Ledger {
   downstream(code: string): Promise<DownstreamAnswer>;
   /** The shipment dispatched at seq, retracted or not (the handoff report's subject). */
   shipment(seq: number): Promise<ShipmentAnswer>;
-  /** Every entry that touched the object, in log order. */
+  /** Every entry that touched the object, one per seq, with the roles it touched it in. */
   history(code: string): Promise<HistoryAnswer>;
   /** The object's PACT product footprint, as of the durable log. */
   footprint(code: string): Promise<FootprintAnswer>;
@@ -194,6 +194,7 @@ export function openLedger(options: LedgerOptions): Ledger {
   const verifierKey = formatVerifierKey(origin, ledgerPublicKey);
   const readiness = options.readiness ?? createReadiness();
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message));
+  const maxBatchEntries = options.maxBatchEntries ?? 1000;
   const readNode = cachedNodeReader(store);
 
   const heads = headsAt(loadHead({ store, origin, verifierKey, ed, readNode }));
@@ -209,7 +210,7 @@ export function openLedger(options: LedgerOptions): Ledger {
   const sequencer = createSequencer({
     store, heads, ed, now, durability, readiness, observers,
     admission: createAdmission({ store, ed, now, maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000, verifyMany: options.verifyMany }),
-    maxBatchEntries: options.maxBatchEntries ?? 1000,
+    maxBatchEntries,
   });
 
   const verified = verification.done.then(() => {
@@ -223,7 +224,7 @@ export function openLedger(options: LedgerOptions): Ledger {
     origin,
     verifierKey,
     ledgerPublicKey,
-    maxBatchEntries: options.maxBatchEntries ?? 1000,
+    maxBatchEntries,
     readiness,
     verified,
     size: () => heads.durable.size,
