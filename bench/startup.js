@@ -1,6 +1,6 @@
 // Start-up verification at 1,000,000 records (issue 16, "Tampering and rollback"): the time from
 // process start to writes accepted, i.e. until the service has recomputed the whole chain and
-// Merkle tree from the records and compared them with every stored checkpoint (src/startup-verify.ts).
+// Merkle tree from the records and compared them with every stored checkpoint (src/ledger/startup-verify.ts).
 // Target: ≤ 5 s on this machine.
 //
 //   node bench/startup.js [--runs 2] [--out bench/RESULTS.md] [--no-write]   (after npm run build)
@@ -99,7 +99,7 @@ async function scanParts(db, size) {
 
 /**
  * The cached ledger was written by the benchmark's own generator, and a service that closes
- * cleanly leaves a seal of its derived tables (src/derived-seal.ts); without one, start-up replays
+ * cleanly leaves a seal of its derived tables (src/ledger/derived-seal.ts); without one, start-up replays
  * the whole log (half an hour at 1M here). Seal the cache once, as \`trace-ledger rebuild\` does after
  * rebuilding, from the tables as they are (on a copy, migrated): the cost is one digest of every derived row.
  */

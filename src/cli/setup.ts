@@ -5,10 +5,10 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { startDerivedStateVerifier, type DerivedStateVerifier, type DerivedVerifierOptions } from '../background-verifier.js';
+import { startDerivedStateVerifier, type DerivedStateVerifier, type DerivedVerifierOptions } from '../ledger/background-verifier.js';
 import { LedgerError } from '../core/errors.js';
-import { readDerivedSeal, removeDerivedSeal, sealPath, writeDerivedSeal, type SealReading } from '../derived-seal.js';
-import { digestDerived } from '../derived-state.js';
+import { readDerivedSeal, removeDerivedSeal, sealPath, writeDerivedSeal, type SealReading } from '../ledger/derived-seal.js';
+import { digestDerived } from '../ledger/derived-state.js';
 import { openLedger, type Ledger } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { startVerifyPool } from '../platform/verify-pool.js';

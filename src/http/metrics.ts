@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Ledger, LedgerObserver } from '../ledger.js';
-import type { NotReadyReason } from '../readiness.js';
+import type { NotReadyReason } from '../ledger/readiness.js';
 import { problems } from './openapi.js';
 
 export interface MetricsOptions {
@@ -86,7 +86,7 @@ export function createLedgerMetrics({ ledger, verifierProgress }: MetricsOptions
   });
   new Gauge({
     name: 'trace_ledger_not_ready_condition',
-    help: 'Conditions that hold writes back (src/readiness.ts): 1 while held.',
+    help: 'Conditions that hold writes back (src/ledger/readiness.ts): 1 while held.',
     labelNames: ['reason'],
     registers,
     collect() {

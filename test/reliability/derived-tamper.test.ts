@@ -14,7 +14,7 @@ import { signEntry } from '../../src/core/entry.js';
 import { formatPrivateKeyPem, keyIdOf } from '../../src/core/keys.js';
 import { main } from '../../src/cli/main.js';
 import { ledgerKeyPath, openDataDir, type DataDirVerifierOptions, type OpenDataDir } from '../../src/cli/setup.js';
-import { sealPath, writeDerivedSeal } from '../../src/derived-seal.js';
+import { sealPath, writeDerivedSeal } from '../../src/ledger/derived-seal.js';
 import { buildApp } from '../../src/http/app.js';
 import { nodeEd25519 } from '../../src/platform/node-crypto.js';
 import { ORIGIN, party, payloadOf } from '../helpers.js';

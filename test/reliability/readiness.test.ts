@@ -5,7 +5,7 @@
 import t from 'tap';
 import { toBase64Url } from '../../src/core/bytes.js';
 import { signEntry } from '../../src/core/entry.js';
-import { createReadiness } from '../../src/readiness.js';
+import { createReadiness } from '../../src/ledger/readiness.js';
 import { party, payloadOf } from '../helpers.js';
 import { appOnLedger } from '../http/app-on-ledger.js';
 

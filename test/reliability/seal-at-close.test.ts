@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import t from 'tap';
 import { formatPrivateKeyPem } from '../../src/core/keys.js';
 import { ledgerKeyPath, openDataDir } from '../../src/cli/setup.js';
-import { readDerivedSeal, sealPath, writeDerivedSeal } from '../../src/derived-seal.js';
+import { readDerivedSeal, sealPath, writeDerivedSeal } from '../../src/ledger/derived-seal.js';
 import { ORIGIN } from '../helpers.js';
 import { makeWorld } from '../trace-world.js';
 

@@ -20,7 +20,7 @@ import { seedDemo } from '../../src/cli/demo.js';
 import { initDataDir, ledgerKeyPath, openDataDir, operatorKeyPath } from '../../src/cli/setup.js';
 import { buildApp } from '../../src/http/app.js';
 import { openLedger, type Ledger, type LedgerOptions } from '../../src/ledger.js';
-import { createReadiness } from '../../src/readiness.js';
+import { createReadiness } from '../../src/ledger/readiness.js';
 import { servedCheckpointPath } from '../../src/store/served-checkpoint.js';
 import { merkleNodesIn, openSqliteStore } from '../../src/store/sqlite.js';
 import type { LedgerStore } from '../../src/store/store.js';

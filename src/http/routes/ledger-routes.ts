@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
-import { notReadyError } from '../../readiness.js';
+import { notReadyError } from '../../ledger/readiness.js';
 import { createCheckpointGate } from '../checkpoint-gate.js';
 import { EXAMPLE_ENTRY } from '../entry-example.js';
 import { json, problems } from '../openapi.js';
@@ -239,7 +239,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
         summary: 'Can the ledger accept writes now?',
         description:
           '200 when a submission would be taken. Otherwise 503 LEDGER_NOT_READY, whose `readiness` is "verifying" while the start-up check runs ' +
-          '(reads are served meanwhile) or "not-ready", and whose `conditions` list what holds writes back (src/readiness.ts).',
+          '(reads are served meanwhile) or "not-ready", and whose `conditions` list what holds writes back (src/ledger/readiness.ts).',
         tags: ['service'],
         response: { 200: json('Ready', readiness), ...problems(503) },
       },

@@ -1,6 +1,6 @@
 /**
  * The derived-state seal: a file beside the database (`<db>.seal`) that records, at a clean close,
- * the log size and the digest of every derived table (src/derived-state.ts), authenticated with
+ * the log size and the digest of every derived table (src/ledger/derived-state.ts), authenticated with
  * HMAC-SHA256 (RFC 2104) under a key derived from the ledger key's seed by HKDF-SHA256 (RFC 5869)
  * with its own label, so the seal key signs nothing else. The next open recomputes the digests
  * and compares: someone who edits the database (and the seal) without the ledger key is detected
@@ -9,9 +9,9 @@
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
-import { writeFileAtomic } from './platform/atomic-file.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 import { z } from 'zod';
-import { canonicalize } from './core/jcs.js';
+import { canonicalize } from '../core/jcs.js';
 import type { TableDigests } from './derived-state.js';
 
 export interface DerivedSeal {

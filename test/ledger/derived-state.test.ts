@@ -1,5 +1,5 @@
 /**
- * The derived-state digest and comparison (src/derived-state.ts) over tables of several pages:
+ * The derived-state digest and comparison (src/ledger/derived-state.ts) over tables of several pages:
  * equal tables compare equal and digest alike, and a changed, missing or extra row in any page is
  * named by table and key.
  */
@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { compareDerived, differingTables, digestDerived, type DerivedMismatch } from '../src/derived-state.js';
-import type { DomainEffect } from '../src/domain/rules.js';
-import { openSqliteStore } from '../src/store/sqlite.js';
-import type { LedgerStore } from '../src/store/store.js';
+import { compareDerived, differingTables, digestDerived, type DerivedMismatch } from '../../src/ledger/derived-state.js';
+import type { DomainEffect } from '../../src/domain/rules.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import type { LedgerStore } from '../../src/store/store.js';
 
 const ROWS = 4500; // over two pages of 2,000
 

@@ -6,7 +6,7 @@
  * holds a named condition here while it does; the ledger refuses submissions while any is held
  * (LEDGER_NOT_READY), and `/readyz` lists them. Reads are served throughout.
  */
-import { LedgerError } from './core/errors.js';
+import { LedgerError } from '../core/errors.js';
 
 /** Names of the conditions; one owner each. */
 export type NotReadyReason =
@@ -69,4 +69,15 @@ export function notReadyError(readiness: Readiness): LedgerError {
       ...(transient ? { retryAfter: 1 } : {}),
     },
   });
+}
+
+/** The store cannot be written at all (disk full, read-only): the commit failed, no entry was at fault. */
+export const isStoreUnwritable = (e: unknown): boolean => e instanceof LedgerError && e.code === 'LEDGER_STORE_UNWRITABLE';
+
+/**
+ * Not a refused entry: nothing can be written until an operator frees space or makes the store
+ * writable. `/readyz` says so (writes are refused with LEDGER_NOT_READY until a restart).
+ */
+export function holdStoreUnwritable(readiness: Readiness, e: unknown): void {
+  readiness.hold('store-unwritable', `${(e as Error).message}; fix it and restart the service`);
 }

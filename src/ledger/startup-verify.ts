@@ -4,10 +4,10 @@
  * is held, so reads are served and writes are refused with 503 and Retry-After; its detail says
  * how far the scan got. A mismatch replaces it with 'verification-failed', which no retry clears.
  */
-import { isLedgerError, LedgerError } from './core/errors.js';
-import { scanLogInProcess, scanLogInWorker, type LogScan } from './platform/log-scan.js';
+import { isLedgerError, LedgerError } from '../core/errors.js';
+import { scanLogInProcess, scanLogInWorker, type LogScan } from '../platform/log-scan.js';
 import type { Readiness } from './readiness.js';
-import type { LedgerStore } from './store/store.js';
+import type { LedgerStore } from '../store/store.js';
 
 export interface StartupVerification {
   /** Resolves once the log checked out; rejects with the refusal (LEDGER_STORE_CORRUPT naming the seq). */

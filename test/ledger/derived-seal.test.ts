@@ -1,9 +1,9 @@
-/** The derived-state seal (src/derived-seal.ts): only the ledger key makes one that reads as valid. */
+/** The derived-state seal (src/ledger/derived-seal.ts): only the ledger key makes one that reads as valid. */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { readDerivedSeal, removeDerivedSeal, sealPath, writeDerivedSeal } from '../src/derived-seal.js';
+import { readDerivedSeal, removeDerivedSeal, sealPath, writeDerivedSeal } from '../../src/ledger/derived-seal.js';
 
 const seed = new Uint8Array(32).fill(1);
 const tables = { holdings: 'aa'.repeat(32), participants: 'bb'.repeat(32) };

@@ -5,7 +5,7 @@
  * resumable in slices so that a check of millions of rows can yield to the event loop:
  *
  * - `scanDerived`: one SHA-256 per derived table over its rows in primary-key order (what a
- *   seal records at a clean close, src/derived-seal.ts, and what the next open recomputes);
+ *   seal records at a clean close, src/ledger/derived-seal.ts, and what the next open recomputes);
  * - `createReplica`: the log replayed into a scratch store (the rules run again on every record,
  *   reading only the scratch registry and projections, and the log itself), optionally checking
  *   every entry's signature with the key the replayed registry holds at its seq;
@@ -16,17 +16,17 @@
  * as for `trace-ledger rebuild` and `verify --db`.
  */
 import { createHash } from 'node:crypto';
-import { fromBase64Url } from './core/bytes.js';
-import type { Ed25519 } from './core/ed25519.js';
-import { signingMessageFromCanonical, verifyEntrySignature } from './core/entry.js';
-import { isLedgerError } from './core/errors.js';
-import { canonicalize } from './core/jcs.js';
-import { keyIdOf } from './core/keys.js';
-import type { LedgerRecord } from './core/record.js';
-import { LEDGER_SIGNER, registryEffects, signingKeyFor } from './domain/registry.js';
-import { domainEffects } from './domain/rules.js';
-import type { Payload } from './domain/schemas.js';
-import type { DerivedRow, LedgerStore } from './store/store.js';
+import { fromBase64Url } from '../core/bytes.js';
+import type { Ed25519 } from '../core/ed25519.js';
+import { signingMessageFromCanonical, verifyEntrySignature } from '../core/entry.js';
+import { isLedgerError } from '../core/errors.js';
+import { canonicalize } from '../core/jcs.js';
+import { keyIdOf } from '../core/keys.js';
+import type { LedgerRecord } from '../core/record.js';
+import { LEDGER_SIGNER, registryEffects, signingKeyFor } from '../domain/registry.js';
+import { domainEffects } from '../domain/rules.js';
+import type { Payload } from '../domain/schemas.js';
+import type { DerivedRow, LedgerStore } from '../store/store.js';
 
 /** Hex SHA-256 of each derived table's rows, by table name. */
 export type TableDigests = Record<string, string>;
