@@ -24,6 +24,7 @@
 import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { EntryRef } from '../store.js';
+import { kidTail, recordTail } from './key-tail.js';
 import { u8, type KeyRow } from './rows.js';
 
 /** meta key: every record with a smaller seq has its rows in entry_keys and leaf_keys. */
@@ -86,6 +87,11 @@ export interface KeyIndex {
 /**
  * The key index of the database `db`. `writing()` says whether this connection is inside its own
  * write transaction (no other writer can have appended meanwhile).
+ *
+ * One function of ~160 lines on purpose: the two watermarks, the two tails and the merge count
+ * are one state, which every method keeps consistent (a merge moves keys from a tail into a table
+ * and advances its watermark in the same transaction; a rollback takes back both). The tails
+ * themselves are plain data structures (key-tail.ts), the statements a third of the lines.
  */
 export function keyIndex(db: Database.Database, mergeAt: number, writing: () => boolean): KeyIndex {
   const q = {
@@ -114,20 +120,14 @@ export function keyIndex(db: Database.Database, mergeAt: number, writing: () => 
     ),
   };
 
-  // The newest records' keys (seq ≥ keysUpto), not yet in entry_keys / leaf_keys. `tailLog`
-  // lists them in seq order, so that a rollback can take back its own and a merge can write them out.
+  // The newest records' keys (seq ≥ keysUpto) and participant keys (added_seq ≥ kidsUpto), not
+  // yet in the key tables (key-tail.ts).
   let keysUpto = 0;
-  let tailLog: Array<{ seq: number; entry: string; leafKey: number }> = [];
-  const tailEntries = new Map<string, number>();
-  const tailLeaves = new Map<number, number[]>();
-  // Likewise the newest keys (added_seq ≥ kidsUpto), not yet in kid_keys and participant_kids:
-  // kid → added_seq, and the list in the order they were added (rollbacks, merges, keyRowsOf).
   let kidsUpto = 0;
-  let kidLog: Array<{ seq: number; kid: string; participant: string }> = [];
-  const tailKids = new Map<string, number>();
+  const records = recordTail();
+  const kids = kidTail();
   /** Merges (and clears) so far: a rollback after one cannot be undone entry by entry (loadTail instead). */
   let merges = 0;
-  const entryOf = (signer: string, entryId: string) => `${signer}\u0000${entryId}`;
   // Sequencing an entry looks up its (signer, id) and then inserts it: one SHA-256 for both.
   let lastEntryKey: { signer: string; entryId: string; key: number } | undefined;
 
@@ -138,36 +138,20 @@ export function keyIndex(db: Database.Database, mergeAt: number, writing: () => 
     lastEntryKey = { signer, entryId, key };
     return key;
   }
-  function recordAdded(seq: number, signer: string, entryId: string, leafKey: number): void {
-    const entry = entryOf(signer, entryId);
-    tailEntries.set(entry, seq);
-    const same = tailLeaves.get(leafKey);
-    if (same === undefined) tailLeaves.set(leafKey, [seq]);
-    else same.push(seq);
-    tailLog.push({ seq, entry, leafKey });
-  }
-  function keyAdded(seq: number, kid: string, participant: string): void {
-    tailKids.set(kid, seq);
-    kidLog.push({ seq, kid, participant });
-  }
   /** One past the last record the tail (or the key tables) covers. */
-  const tailEnd = (): number => (tailLog.length > 0 ? tailLog.at(-1)!.seq + 1 : keysUpto);
+  const tailEnd = (): number => records.end() ?? keysUpto;
   /** Read the records not yet in the key tables: at open, after a failed merge, or if another connection wrote. */
   function extendTail(): void {
     for (const r of q.tail.iterate(tailEnd()) as IterableIterator<{ seq: number; signer: string; entry_id: string; leaf_key: number }>) {
-      recordAdded(r.seq, r.signer, r.entry_id, r.leaf_key);
+      records.add(r.seq, r.signer, r.entry_id, r.leaf_key);
     }
-    const kidsFrom = kidLog.length > 0 ? kidLog.at(-1)!.seq + 1 : kidsUpto;
-    for (const k of q.tailKids.iterate(kidsFrom) as IterableIterator<{ seq: number; kid: string; participant: string }>) keyAdded(k.seq, k.kid, k.participant);
+    for (const k of q.tailKids.iterate(kids.end() ?? kidsUpto) as IterableIterator<{ seq: number; kid: string; participant: string }>) kids.add(k.seq, k.kid, k.participant);
   }
   function loadTail(): void {
     keysUpto = Number(q.meta.get(KEYS_INDEXED_UPTO) ?? 0);
     kidsUpto = Number(q.meta.get(KIDS_INDEXED_UPTO) ?? 0);
-    tailLog = [];
-    tailEntries.clear();
-    tailLeaves.clear();
-    kidLog = [];
-    tailKids.clear();
+    records.clear();
+    kids.clear();
     extendTail();
   }
   /** Outside our own write transaction another connection may have appended: look once more. */
@@ -175,47 +159,43 @@ export function keyIndex(db: Database.Database, mergeAt: number, writing: () => 
     if (writing()) return false;
     const size = q.size.get() as number;
     if (size <= tailEnd()) return false;
-    if (tailLog.length > 4 * mergeAt) loadTail(); // a long-lived reader: start from the key tables again
+    if (records.length > 4 * mergeAt) loadTail(); // a long-lived reader: start from the key tables again
     else extendTail();
     return true;
   }
   /** Write the tail's record keys into entry_keys and leaf_keys, sorted (one page takes many), inside the open transaction. */
   function mergeRecordKeys(): void {
-    if (tailLog.length === 0) return;
+    if (records.length === 0) return;
     merges++;
     q.mergeEntryKeys.run(keysUpto);
     q.mergeLeafKeys.run(keysUpto);
     keysUpto = tailEnd();
     q.setMeta.run(KEYS_INDEXED_UPTO, String(keysUpto));
-    tailLog = [];
-    tailEntries.clear();
-    tailLeaves.clear();
+    records.clear();
   }
   /** Likewise the tail's participant keys into kid_keys and participant_kids. */
   function mergeKids(): void {
-    if (kidLog.length === 0) return;
+    if (kids.length === 0) return;
     merges++;
     q.mergeKids.run(kidsUpto);
     q.mergeParticipantKids.run(kidsUpto);
-    kidsUpto = kidLog.at(-1)!.seq + 1;
+    kidsUpto = kids.end()!;
     q.setMeta.run(KIDS_INDEXED_UPTO, String(kidsUpto));
-    kidLog = [];
-    tailKids.clear();
+    kids.clear();
   }
   const keyInTail = (kid: string): KeyRow | undefined => {
-    const seq = tailKids.get(kid);
+    const seq = kids.seqOf(kid);
     return seq === undefined ? undefined : (q.keyAt.get(seq, kid) as KeyRow | undefined);
   };
 
   loadTail();
   return {
     entryKey,
-    recordAdded,
-    keyAdded,
+    recordAdded: (seq, signer, entryId, leafKey) => records.add(seq, signer, entryId, leafKey),
+    keyAdded: (seq, kid, participant) => kids.add(seq, kid, participant),
     entryBySignerId(signer, entryId) {
-      const entry = entryOf(signer, entryId);
       const inTail = (): EntryRef | undefined => {
-        const seq = tailEntries.get(entry);
+        const seq = records.seqOfEntry(signer, entryId);
         return seq === undefined ? undefined : { seq, payloadHash: u8(q.payloadHash.get(seq) as Buffer) };
       };
       const indexed = (): EntryRef | undefined => {
@@ -227,32 +207,24 @@ export function keyIndex(db: Database.Database, mergeAt: number, writing: () => 
     seqOfLeafHash(leafHash) {
       if (leafHash.length !== 32) return undefined;
       const key = leafKeyOf(leafHash);
-      const inTail = () => tailLeaves.get(key)?.find((seq) => (q.leafHash.get(seq) as Buffer).equals(leafHash));
+      const inTail = () => records.seqsOfLeafKey(key)?.find((seq) => (q.leafHash.get(seq) as Buffer).equals(leafHash));
       return inTail() ?? (q.seqOfLeaf.get(key, leafHash) as number | undefined) ?? (tailMayBeStale() ? inTail() : undefined);
     },
     keyRow: (kid) => keyInTail(kid) ?? (q.keyIndexed.get({ kid }) as KeyRow | undefined) ?? (tailMayBeStale() ? keyInTail(kid) : undefined),
     keyRowsOf(participant) {
       tailMayBeStale();
       const indexed = q.keysOfIndexed.all(participant) as KeyRow[];
-      const newest = kidLog
-        .filter((k) => k.participant === participant)
-        .sort((a, b) => a.seq - b.seq || (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0))
-        .map((k) => q.keyAt.get(k.seq, k.kid) as KeyRow);
+      const newest = kids.of(participant).map((k) => q.keyAt.get(k.seq, k.kid) as KeyRow);
       return [...indexed, ...newest];
     },
-    mark: () => ({ records: tailLog.length, kids: kidLog.length, merges }),
+    mark: () => ({ records: records.length, kids: kids.length, merges }),
     undoTo(mark) {
       if (merges !== mark.merges) {
         loadTail(); // the merge was rolled back too
         return;
       }
-      for (const { seq, entry, leafKey } of tailLog.splice(mark.records)) {
-        tailEntries.delete(entry);
-        const same = tailLeaves.get(leafKey)!.filter((s) => s !== seq);
-        if (same.length === 0) tailLeaves.delete(leafKey);
-        else tailLeaves.set(leafKey, same);
-      }
-      for (const { kid } of kidLog.splice(mark.kids)) tailKids.delete(kid);
+      records.truncate(mark.records);
+      kids.truncate(mark.kids);
     },
     /**
      * A full tail goes to the key tables, but one of the two tails per transaction, so that a
@@ -263,24 +235,23 @@ export function keyIndex(db: Database.Database, mergeAt: number, writing: () => 
      * larger ones wait for the whole mergeAt, where a merge writes fewer pages per key (batches
      * ran 4-5 % faster that way).
      */
-    mergeIfFull(records) {
-      const small = records > 0 && records <= mergeAt / 128;
+    mergeIfFull(appended) {
+      const small = appended > 0 && appended <= mergeAt / 128;
       const at = small ? Math.max(1, Math.floor(mergeAt / 4)) : mergeAt;
-      if (tailLog.length >= at) mergeRecordKeys();
-      else if (kidLog.length >= at) mergeKids();
+      if (records.length >= at) mergeRecordKeys();
+      else if (kids.length >= at) mergeKids();
     },
     mergeAll() {
       mergeRecordKeys();
       mergeKids();
     },
-    pending: () => tailLog.length > 0 || kidLog.length > 0,
+    pending: () => records.length > 0 || kids.length > 0,
     kidsCleared() {
       // Every key the rebuild adds goes to the tail again; a rollback reads the tail back (as after a merge).
       merges++;
       kidsUpto = 0;
       q.setMeta.run(KIDS_INDEXED_UPTO, '0');
-      kidLog = [];
-      tailKids.clear();
+      kids.clear();
     },
   };
 }
