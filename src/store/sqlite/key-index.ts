@@ -18,8 +18,9 @@
  *
  * The database still refuses a record that repeats the (signer, entry_id) or leaf hash of any
  * record in the key tables (schema.ts); the newest ones, still in the tail, are checked by the
- * ledger before it writes, and all of them by `trace-ledger verify --db`. bench/RESULTS.md
- * ("Deferred key indexes against plain unique indexes") has the measurement that keeps this.
+ * ledger before it writes, and all of them by `trace-ledger verify --db`. Whether this pays against
+ * plain unique indexes: bench/RESULTS.md ("Deferred key indexes against plain unique indexes";
+ * inconclusive on a busy shared machine, to be rerun on a quiet one).
  */
 import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
