@@ -8,6 +8,7 @@ import { openDataDir } from '../dist/cli/setup.js';
 const { values } = parseArgs({ options: { db: { type: 'string' } } });
 const data = openDataDir(values.db, undefined, { verifyInWorker: true });
 await data.ledger.verified; // writes are taken once the start-up verification passed
+if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived-state check failed');
 const { ledger } = data;
 const app = await buildApp({ ledger });
 const address = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -236,8 +236,9 @@ export async function prepareMix(lib, { cycles, log = () => {} }) {
   const operatorPublic = createPublicKey(createPrivateKey({ key: Buffer.concat([PKCS8_ED25519, operatorSeed]), format: 'der', type: 'pkcs8' }));
   const operator = { id: 'operator', seed: operatorSeed, publicKey: new Uint8Array(operatorPublic.export({ format: 'der', type: 'spki' }).subarray(-32)) };
   const sign = makeSigner([...parties, operator]);
-  const { store, ledger } = openDataDir(db);
+  const { store, ledger, derivedVerifier } = openDataDir(db);
   await ledger.verified; // writes are taken once the start-up verification passed
+  if ((await derivedVerifier.startup) !== 'ok') throw new Error('the derived-state check failed');
   let ok = false;
   try {
     // Entry times: a day ago onwards, a millisecond apart (within the ledger's clock-skew limit).

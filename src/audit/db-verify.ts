@@ -52,7 +52,8 @@ import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
 import { DOMAIN_TABLES } from '../store/sqlite-domain.js';
 import { PREFIX_TABLES } from '../store/sqlite-prefixes.js';
-import { KEYS_INDEXED_UPTO, KIDS_INDEXED_UPTO, MIGRATIONS, kidBytes, merkleNodeAt, merkleNodesIn, merklePos, entryKeyOf, leafKeyOf, openSqliteStore } from '../store/sqlite.js';
+import { merkleNodeAt, merkleNodesIn, entryKeyOf, leafKeyOf, openSqliteStore, schemaVersionOf } from '../store/sqlite.js';
+import { expectedSchemaObjects, inspectSqlite, type InspectedRecord, type SqliteInspection } from '../store/sqlite-inspect.js';
 import type { LedgerStore } from '../store/store.js';
 import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath } from '../store/served-checkpoint.js';
 
@@ -135,18 +136,7 @@ const DERIVED_TABLES = ['participants', 'participant_keys', ...PREFIX_TABLES, ..
 
 const PAGE = 1000;
 
-interface RecordRow {
-  seq: number;
-  signer: unknown;
-  entry_id: unknown;
-  type: unknown;
-  payload_hash: unknown;
-  leaf: unknown;
-  leaf_hash: unknown;
-  chain_hash: unknown;
-  leaf_key: unknown;
-  entry_key: unknown;
-}
+type RecordRow = InspectedRecord;
 
 const bytesOf = (v: unknown): Uint8Array | undefined => (v instanceof Uint8Array ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : undefined);
 const hex = (v: unknown): string => {
@@ -179,7 +169,7 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
   const dir = mkdtempSync(join(options.tmpDir ?? tmpdir(), 'trace-ledger-verify-'));
   const copy = join(dir, 'snapshot.db');
   let store: LedgerStore | undefined;
-  let raw: Database.Database | undefined;
+  let conn: Database.Database | undefined;
   try {
     // Before the snapshot: the service writes the file only after the records it covers, so the
     // snapshot taken next covers at least as much.
@@ -190,7 +180,8 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
     } catch (e) {
       throw new LedgerError('LEDGER_STORE_CORRUPT', `${path}: ${(e as Error).message}`, { cause: e });
     }
-    raw = new Database(copy, { fileMustExist: true });
+    conn = new Database(copy, { fileMustExist: true });
+    const raw = inspectSqlite(conn);
 
     checkSchema(raw, fail);
     const key = ledgerKeyOf(raw, options.ledgerKey, fail);
@@ -215,7 +206,7 @@ export async function verifyDatabase(path: string, options: DbVerifyOptions = {}
       durationMs: Date.now() - started,
     };
   } finally {
-    raw?.close();
+    conn?.close();
     await store?.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -230,11 +221,8 @@ async function snapshot(path: string, copy: string, progress: (phase: DbVerifyPh
     throw new LedgerError('LEDGER_STORE_CORRUPT', `cannot open ${path}: ${(cause as Error).message}`, { cause });
   }
   try {
-    const version = source.pragma('user_version', { simple: true }) as number;
+    const version = schemaVersionOf(source, path);
     if (version === 0) throw new LedgerError('LEDGER_STORE_CORRUPT', `${path} is not a trace-ledger database (schema version 0)`);
-    if (version > MIGRATIONS.length) {
-      throw new LedgerError('LEDGER_STORE_CORRUPT', `${path} has schema version ${version}, newer than this program (${MIGRATIONS.length})`);
-    }
     // The rest in one step, that is one read transaction: a backup done in small steps restarts
     // whenever the service writes in between, and might never finish on a busy ledger.
     const done = await source.backup(copy, {
@@ -274,34 +262,20 @@ function checkServedCheckpoint(note: string, where: string, store: LedgerStore, 
 }
 
 /** Tables, indexes and triggers must be exactly what the migrations create on an empty database. */
-function checkSchema(raw: Database.Database, fail: (f: DbFailure) => void): void {
-  const fresh = new Database(':memory:');
-  try {
-    for (const step of MIGRATIONS) {
-      if (typeof step === 'string') fresh.exec(step);
-      else step(fresh);
+function checkSchema(raw: SqliteInspection, fail: (f: DbFailure) => void): void {
+  const want = expectedSchemaObjects();
+  const have = raw.schemaObjects();
+  for (const [name, sql] of want) {
+    const found = have.get(name);
+    if (found === undefined) {
+      const guard = name.startsWith('trigger ') ? ': the append-only guard was removed' : '';
+      fail({ check: 'schema', key: name, expected: sql, message: `${name} is missing${guard}` });
+    } else if (found !== sql) {
+      fail({ check: 'schema', key: name, expected: sql, found, message: `${name} was altered` });
     }
-    const objects = (db: Database.Database) =>
-      new Map(
-        (db.prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ type: string; name: string; sql: string | null }>)
-          .map((o) => [`${o.type} ${o.name}`, o.sql ?? '']),
-      );
-    const want = objects(fresh);
-    const have = objects(raw);
-    for (const [name, sql] of want) {
-      const found = have.get(name);
-      if (found === undefined) {
-        const guard = name.startsWith('trigger ') ? ': the append-only guard was removed' : '';
-        fail({ check: 'schema', key: name, expected: sql, message: `${name} is missing${guard}` });
-      } else if (found !== sql) {
-        fail({ check: 'schema', key: name, expected: sql, found, message: `${name} was altered` });
-      }
-    }
-    for (const [name, sql] of have) {
-      if (!want.has(name)) fail({ check: 'schema', key: name, found: sql, message: `${name} is not part of the trace-ledger schema` });
-    }
-  } finally {
-    fresh.close();
+  }
+  for (const [name, sql] of have) {
+    if (!want.has(name)) fail({ check: 'schema', key: name, found: sql, message: `${name} is not part of the trace-ledger schema` });
   }
 }
 
@@ -324,9 +298,9 @@ function samePublicKey(verifierKey: string, other: { publicKey: Uint8Array } | u
  * The ledger key checkpoints are verified with: the pinned one, else the genesis entry's (its
  * signature and fields are checked with the other records in scanRecords).
  */
-function ledgerKeyOf(raw: Database.Database, pinned: string | undefined, fail: (f: DbFailure) => void): LedgerKeyInfo {
+function ledgerKeyOf(raw: SqliteInspection, pinned: string | undefined, fail: (f: DbFailure) => void): LedgerKeyInfo {
   let genesis: { origin: string; ledgerKey: string } | undefined;
-  const row = raw.prepare('SELECT leaf FROM records WHERE seq = 0').get() as { leaf: unknown } | undefined;
+  const row = raw.record(0);
   if (row === undefined) {
     fail({ check: 'genesis', seq: 0, message: 'record 0 (the genesis entry) is missing' });
   } else {
@@ -340,7 +314,7 @@ function ledgerKeyOf(raw: Database.Database, pinned: string | undefined, fail: (
     }
     if (genesis === undefined) fail({ check: 'genesis', seq: 0, message: 'record 0 is not a readable ledger.genesis entry' });
   }
-  const storedOrigin = raw.prepare("SELECT value FROM meta WHERE key = 'origin'").pluck().get() as string | undefined;
+  const storedOrigin = raw.meta('origin') as string | undefined;
   let pinnedKey: { name: string; publicKey: Uint8Array } | undefined;
   try {
     pinnedKey = pinned === undefined ? undefined : parseVerifierKey(pinned);
@@ -377,17 +351,17 @@ function ledgerKeyOf(raw: Database.Database, pinned: string | undefined, fail: (
 
 /** Checkpoint rows by id: signed by the ledger key, row = note, no deleted rows, sizes grow. */
 function checkCheckpointRows(
-  raw: Database.Database,
+  raw: SqliteInspection,
   verifierKey: string | null,
   ed: Ed25519,
   fail: (f: DbFailure) => void,
   progress: (phase: DbVerifyPhase, done: number, total: number) => void,
 ): number {
-  const total = raw.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get() as number;
+  const total = raw.checkpointCount();
   if (verifierKey === null && total > 0) {
     fail({ check: 'checkpoint', table: 'checkpoints', message: `${total} checkpoints not verified: no ledger key (pin one with --ledger-key)` });
   }
-  const page = raw.prepare('SELECT id, size, root, note FROM checkpoints WHERE id > ? ORDER BY id LIMIT ?');
+  const page = { all: (after: number, limit: number) => raw.checkpointsById(after, limit) };
   let expectedId = 1;
   let previousSize = -1;
   let done = 0;
@@ -428,15 +402,14 @@ function checkCheckpointRows(
 }
 
 /** Checkpoints by size, paged, for the root comparison during the record scan. */
-function checkpointsBySize(raw: Database.Database) {
-  const page = raw.prepare('SELECT id, size, root FROM checkpoints WHERE size > ? OR (size = ? AND id > ?) ORDER BY size, id LIMIT ?');
+function checkpointsBySize(raw: SqliteInspection) {
   let buffer: Array<{ id: number; size: number; root: unknown }> = [];
   let after = { size: -1, id: 0 };
   let exhausted = false;
   return {
     peek() {
       if (buffer.length === 0 && !exhausted) {
-        buffer = page.all(after.size, after.size, after.id, PAGE) as typeof buffer;
+        buffer = raw.checkpointsBySize(after.size, after.id, PAGE);
         exhausted = buffer.length < PAGE;
       }
       return buffer[0];
@@ -450,14 +423,13 @@ function checkpointsBySize(raw: Database.Database) {
 }
 
 function scanRecords(
-  raw: Database.Database,
+  raw: SqliteInspection,
   ed: Ed25519,
   fail: (f: DbFailure) => void,
   progress: (phase: DbVerifyPhase, done: number, total: number) => void,
 ): { records: number } {
-  const total = raw.prepare('SELECT COUNT(*) FROM records').pluck().get() as number;
-  const page = raw.prepare('SELECT seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash, leaf_key, entry_key FROM records WHERE seq > ? ORDER BY seq LIMIT ?');
-  const nodeAt = raw.prepare('SELECT hash FROM merkle_nodes WHERE pos = ?').pluck();
+  const total = raw.recordCount();
+  const page = { all: (after: number, limit: number) => raw.recordsAfter(after, limit) };
   const cps = checkpointsBySize(raw);
   const registry = memoryRegistry();
 
@@ -519,7 +491,7 @@ function scanRecords(
         frontier = appended.frontier;
         treeSize++;
         for (const n of appended.newNodes) {
-          const stored = bytesOf(nodeAt.get(merklePos(n.level, n.index)));
+          const stored = bytesOf(raw.node(n.level, n.index));
           if (stored === undefined || !equalBytes(stored, n.hash)) {
             fail({
               check: 'merkle', seq, table: 'merkle_nodes', key: `level=${n.level}, idx=${n.index}`,
@@ -537,7 +509,7 @@ function scanRecords(
 
   // Nodes that no record completed (a forged subtree, or nodes of records deleted from the end).
   if (!treeBroken) {
-    const extra = raw.prepare('SELECT pos FROM merkle_nodes WHERE pos < 0 OR pos >= ? ORDER BY pos LIMIT 100').pluck().all(merkleNodesIn(treeSize)) as number[];
+    const extra = raw.nodesOutside(merkleNodesIn(treeSize), 100);
     for (const pos of extra) {
       const n = pos >= 0 ? merkleNodeAt(pos) : undefined;
       fail({
@@ -676,14 +648,14 @@ function checkRecord(
 }
 
 /** The same entry twice (a replay) or the same leaf twice: the columns were checked against the leaves. */
-function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): void {
-  const entries = raw.prepare('SELECT signer, entry_id, GROUP_CONCAT(seq) AS seqs FROM records GROUP BY signer, entry_id HAVING COUNT(*) > 1 LIMIT 100').all() as Array<{ signer: string; entry_id: string; seqs: string }>;
+function checkDuplicates(raw: SqliteInspection, fail: (f: DbFailure) => void): void {
+  const entries = raw.duplicateEntries(100);
   const sorted = (seqs: string) => seqs.split(',').map(Number).sort((a, b) => a - b);
   for (const d of entries) {
     const seqs = sorted(d.seqs);
     fail({ check: 'duplicate', seq: seqs[1]!, key: `signer=${d.signer}, id=${d.entry_id}`, found: `seqs ${seqs.join(',')}`, message: `entry "${d.entry_id}" of ${d.signer} appears more than once (seqs ${seqs.join(',')}): a replayed entry` });
   }
-  const leaves = raw.prepare('SELECT leaf_hash, GROUP_CONCAT(seq) AS seqs FROM records GROUP BY leaf_hash HAVING COUNT(*) > 1 LIMIT 100').all() as Array<{ leaf_hash: unknown; seqs: string }>;
+  const leaves = raw.duplicateLeaves(100);
   for (const d of leaves) {
     const seqs = sorted(d.seqs);
     fail({ check: 'duplicate', seq: seqs[1]!, key: `leaf_hash=${hex(d.leaf_hash)}`, found: `seqs ${seqs.join(',')}`, message: `the same leaf hash is stored at seqs ${seqs.join(',')}` });
@@ -697,39 +669,35 @@ function checkDuplicates(raw: Database.Database, fail: (f: DbFailure) => void): 
  * take a replay of that record. Likewise kid_keys and participant_kids against participant_keys below
  * 'kids_indexed_upto', and no kid registered twice (participant_keys no longer has kid as its key).
  */
-function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): void {
-  const upto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KEYS_INDEXED_UPTO) ?? 0);
-  for (const [table, column] of [['entry_keys', 'entry_key'], ['leaf_keys', 'leaf_key']] as const) {
-    const missing = raw.prepare(`SELECT seq FROM records r WHERE seq < ? AND NOT EXISTS (SELECT 1 FROM ${table} k WHERE k.seq = r.seq AND k.key = r.${column}) ORDER BY seq LIMIT 100`).pluck().all(upto) as number[];
+function checkKeyTables(raw: SqliteInspection, fail: (f: DbFailure) => void): void {
+  const upto = raw.keysIndexedUpto();
+  for (const table of ['entry_keys', 'leaf_keys'] as const) {
+    const missing = raw.recordsMissingFrom(table, upto, 100);
     for (const seq of missing) {
       fail({ check: 'keys', seq, table, message: `record ${seq} is below keys_indexed_upto (${upto}) but has no row in ${table}` });
     }
-    const stray = raw.prepare(`SELECT k.key, k.seq FROM ${table} k LEFT JOIN records r ON r.seq = k.seq WHERE k.seq >= ? OR r.seq IS NULL OR r.${column} IS NOT k.key ORDER BY k.seq LIMIT 100`).all(upto) as Array<{ key: number; seq: number }>;
+    const stray = raw.strayRecordKeys(table, upto, 100);
     for (const k of stray) {
       fail({ check: 'keys', seq: k.seq, table, key: String(k.key), message: `${table} row (${k.key}, ${k.seq}) is not the key of an indexed record` });
     }
   }
   // kid_keys and participant_kids against participant_keys (itself compared with a rebuild from the log in 'projection').
-  const kidsUpto = Number(raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KIDS_INDEXED_UPTO) ?? 0);
-  const lookups = [
-    { table: 'kid_keys', has: `EXISTS (SELECT 1 FROM kid_keys k WHERE k.kid = ${kidBytes('p.kid')} AND k.seq = p.added_seq)` },
-    { table: 'participant_kids', has: 'EXISTS (SELECT 1 FROM participant_kids x WHERE x.participant = p.participant AND x.seq = p.added_seq AND x.kid = p.kid)' },
-  ];
-  for (const { table, has } of lookups) {
-    const unindexed = raw.prepare(`SELECT kid, added_seq AS seq FROM participant_keys p WHERE added_seq < ? AND NOT ${has} ORDER BY added_seq LIMIT 100`).all(kidsUpto) as Array<{ kid: string; seq: number }>;
+  const kidsUpto = raw.kidsIndexedUpto();
+  for (const table of ['kid_keys', 'participant_kids'] as const) {
+    const unindexed = raw.keysMissingFrom(table, kidsUpto, 100);
     for (const k of unindexed) {
       fail({ check: 'keys', seq: k.seq, table, key: k.kid, message: `key ${k.kid} (added at seq ${k.seq}) is below kids_indexed_upto (${kidsUpto}) but has no row in ${table}` });
     }
   }
-  const strayKids = raw.prepare(`SELECT lower(hex(k.kid)) AS kid, k.seq FROM kid_keys k WHERE k.seq >= ? OR NOT EXISTS (SELECT 1 FROM participant_keys p WHERE p.added_seq = k.seq AND ${kidBytes('p.kid')} = k.kid) ORDER BY k.seq LIMIT 100`).all(kidsUpto) as Array<{ kid: string; seq: number }>;
+  const strayKids = raw.strayKidKeys(kidsUpto, 100);
   for (const k of strayKids) {
     fail({ check: 'keys', seq: k.seq, table: 'kid_keys', key: k.kid, message: `kid_keys row (${k.kid}, ${k.seq}) is not an indexed key of participant_keys` });
   }
-  const strayParticipants = raw.prepare('SELECT x.participant, x.seq, x.kid FROM participant_kids x WHERE x.seq >= ? OR NOT EXISTS (SELECT 1 FROM participant_keys p WHERE p.added_seq = x.seq AND p.kid = x.kid AND p.participant = x.participant) ORDER BY x.seq LIMIT 100').all(kidsUpto) as Array<{ participant: string; kid: string; seq: number }>;
+  const strayParticipants = raw.strayParticipantKids(kidsUpto, 100);
   for (const x of strayParticipants) {
     fail({ check: 'keys', seq: x.seq, table: 'participant_kids', key: x.kid, message: `participant_kids row (${x.participant}, ${x.seq}, ${x.kid}) is not an indexed key of participant_keys` });
   }
-  const twice = raw.prepare('SELECT kid, GROUP_CONCAT(added_seq) AS seqs FROM participant_keys GROUP BY kid HAVING COUNT(*) > 1 ORDER BY kid LIMIT 100').all() as Array<{ kid: string; seqs: string }>;
+  const twice = raw.kidsTwice(100);
   for (const k of twice) {
     const seqs = k.seqs.split(',').map(Number).sort((a, b) => a - b);
     fail({ check: 'keys', seq: seqs[1]!, table: 'participant_keys', key: k.kid, found: `seqs ${seqs.join(',')}`, message: `key ${k.kid} is registered more than once (seqs ${seqs.join(',')})` });
@@ -742,12 +710,12 @@ function checkKeyTables(raw: Database.Database, fail: (f: DbFailure) => void): v
  * and the two are compared in SQL, so a log of millions of rows needs no memory for it.
  */
 function compareDerived(
-  raw: Database.Database,
+  raw: SqliteInspection,
   store: LedgerStore,
   fail: (f: DbFailure) => void,
   progress: (phase: DbVerifyPhase, done: number, total: number) => void,
 ): void {
-  for (const t of DERIVED_TABLES) raw.exec(`CREATE TEMP TABLE "live_${t}" AS SELECT * FROM main."${t}"`);
+  raw.setAsideDerived(DERIVED_TABLES);
   try {
     rebuildDerived(store, (done, total) => progress('rebuild', done, total));
   } catch (e) {
@@ -756,11 +724,10 @@ function compareDerived(
     return;
   }
   DERIVED_TABLES.forEach((t, i) => {
-    const info = raw.prepare(`PRAGMA main.table_info("${t}")`).all() as Array<{ name: string; pk: number }>;
+    const info = raw.columns(t);
     const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     const keyOf = (r: Record<string, unknown>) => pk.map((c) => `${c}=${r[c] instanceof Uint8Array ? toHex(r[c] as Uint8Array) : String(r[c])}`).join(', ');
-    const live = raw.prepare(`SELECT * FROM temp."live_${t}" EXCEPT SELECT * FROM main."${t}" LIMIT 101`).all() as Array<Record<string, unknown>>;
-    const rebuilt = raw.prepare(`SELECT * FROM main."${t}" EXCEPT SELECT * FROM temp."live_${t}" LIMIT 101`).all() as Array<Record<string, unknown>>;
+    const { live, rebuilt } = raw.derivedDifferences(t, 101);
     const rebuiltByKey = new Map(rebuilt.map((r) => [keyOf(r), r]));
     for (const found of live) {
       const k = keyOf(found);

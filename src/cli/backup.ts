@@ -17,7 +17,7 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { LedgerError } from '../core/errors.js';
-import { MIGRATIONS } from '../store/sqlite.js';
+import { schemaVersionOf } from '../store/sqlite.js';
 
 /** Pages per backup step: 4096 pages of 4 KiB, 16 MiB, a few ms of copying each. */
 const PAGES_PER_STEP = 4096;
@@ -44,10 +44,14 @@ export async function backupDatabase(db: string, out: string, onProgress?: (done
   }
   const partial = `${out}.partial`;
   try {
-    const version = source.pragma('user_version', { simple: true }) as number;
-    if (version === 0 || version > MIGRATIONS.length) {
-      throw new LedgerError('LEDGER_STORE_CORRUPT', `${db} is not a trace-ledger database this program knows (schema version ${version})`);
+    // A legacy 0.x file (user_version 10) is schema version 1; a newer or foreign one is refused.
+    let version: number;
+    try {
+      version = schemaVersionOf(source, db);
+    } catch (cause) {
+      throw new LedgerError('LEDGER_STORE_CORRUPT', `${db} is not a trace-ledger database this program knows: ${(cause as Error).message}`, { cause });
     }
+    if (version === 0) throw new LedgerError('LEDGER_STORE_CORRUPT', `${db} is not a trace-ledger database this program knows (schema version 0)`);
     // The snapshot: from the first read on, this connection sees the database as it was then.
     source.exec('BEGIN');
     const snapshot = source.prepare('SELECT (SELECT COUNT(*) FROM records) AS records, (SELECT MAX(size) FROM checkpoints) AS checkpointSize').get() as {

@@ -56,12 +56,11 @@ export interface StoredCheckpoint {
   readonly signedAt: string;
 }
 
-export interface LedgerStore extends RegistryView, DomainView, TraceReader {
-  /**
-   * The database file, when the store is one another connection can open (the start-up
-   * verification reads it on a worker thread, and the served checkpoint is kept beside it).
-   */
-  readonly file?: string | undefined;
+/**
+ * The log itself: records appended in seq order and looked up by seq, leaf hash or (signer, id).
+ * The ledger appends through it; the audit exports and proofs read it.
+ */
+export interface RecordLog {
   /** Number of records (the next seq). */
   size(): number;
   /**
@@ -77,21 +76,35 @@ export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   /** Distinct signers of the records with seq in [from, to) (audit exports of a range). */
   signersBetween(from: number, to: number): string[];
   seqOfLeafHash(leafHash: Uint8Array): number | undefined;
+  /** How a replayed (signer, id) is recognised: the record that already carries it, if any. */
   entryBySignerId(signer: string, id: string): EntryRef | undefined;
+  insertRecord(record: NewRecord): void;
+}
+
+/** The stored Merkle tree (RFC 6962 §2.1): the hash of every completed perfect subtree. */
+export interface MerkleNodeStore {
   /** Hash of the perfect subtree (level, index); level 0 is the leaf hash. */
   node(level: number, index: number): Uint8Array;
-  participants(): ParticipantRecord[];
-  keysOf(participant: string): KeyRecord[];
+  insertNodes(nodes: readonly MerkleNode[]): void;
+}
+
+/** Signed checkpoints (append-only) and the small key/value settings of the ledger (origin, …). */
+export interface CheckpointLog {
   latestCheckpoint(): StoredCheckpoint | undefined;
   checkpoints(limit: number, beforeSize?: number): StoredCheckpoint[];
+  insertCheckpoint(cp: StoredCheckpoint): void;
   meta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+}
 
-  transaction<T>(fn: () => T): T;
-  /** Run reads in one read transaction (a consistent snapshot, and cheaper statements). */
-  readTransaction<T>(fn: () => T): T;
-  savepoint<T>(fn: () => T): T;
-  insertRecord(record: NewRecord): void;
-  insertNodes(nodes: readonly MerkleNode[]): void;
+/**
+ * The state derived from the log (registry and traceability projections): read by the rules and
+ * the queries, changed only by the effects of appended entries, and rebuilt from the log when in
+ * doubt (src/derived-state.ts).
+ */
+export interface DerivedStateStore extends RegistryView, DomainView {
+  participants(): ParticipantRecord[];
+  keysOf(participant: string): KeyRecord[];
   applyEffects(effects: readonly RegistryEffect[]): void;
   applyDomainEffects(effects: readonly DomainEffect[]): void;
   /** Every derived (projection and registry) row, ordered, for comparing a rebuild with the live tables. */
@@ -108,9 +121,26 @@ export interface LedgerStore extends RegistryView, DomainView, TraceReader {
   derivedPage(table: string, after: readonly unknown[] | undefined, limit: number, upTo?: readonly unknown[]): DerivedRow[];
   /** Empty every derived table (registry and projections), inside a transaction, before a rebuild. */
   clearDerived(): void;
-  insertCheckpoint(cp: StoredCheckpoint): void;
-  setMeta(key: string, value: string): void;
+}
+
+/** Transactions, durability and the store's life: see the comment at the top of this file. */
+export interface StoreLifecycle {
+  /**
+   * The database file, when the store is one another connection can open (the start-up
+   * verification reads it on a worker thread, and the served checkpoint is kept beside it).
+   */
+  readonly file?: string | undefined;
+  transaction<T>(fn: () => T): T;
+  /** Run reads in one read transaction (a consistent snapshot, and cheaper statements). */
+  readTransaction<T>(fn: () => T): T;
+  savepoint<T>(fn: () => T): T;
   /** Resolves once every transaction committed before the call is on disk. */
   sync(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Everything the ledger needs of a store. A consumer that needs less asks for less: the proofs a
+ * `MerkleNodeStore`, the exports a `RecordLog`, the trace queries a `TraceReader`.
+ */
+export interface LedgerStore extends RecordLog, MerkleNodeStore, CheckpointLog, DerivedStateStore, TraceReader, StoreLifecycle {}

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromBase64, fromHex, toBase64, toBase64Url } from '../../src/core/bytes.js';
 import { verifyCheckpoint } from '../../src/core/checkpoint.js';
-import { keyIdOf } from '../../src/core/keys.js';
 import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.js';
 import { openLedger } from '../../src/ledger.js';
-import { MIGRATIONS, entryKeyOf, leafKeyOf, merkleNodeAt, merkleNodesIn, merklePos, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
+import { entryKeyOf, leafKeyOf, merkleNodeAt, merkleNodesIn, merklePos, openSqliteStore, walPendingBytes } from '../../src/store/sqlite.js';
 import type { LedgerStore } from '../../src/store/store.js';
 import { makeLedger, ORIGIN, party, type Party, type TestLedger } from '../helpers.js';
 
@@ -295,28 +294,6 @@ t.test('schema version and file checks', async (t) => {
     t.match(error, { code: 'LEDGER_STORE_CORRUPT' });
     t.same(connections.map((c) => c.open), [false], 'the refused connection is closed');
     t.match(withConnectionSpy(() => openSqliteStore(L.dbPath, { readonly: true })).error, { code: 'LEDGER_STORE_CORRUPT' }, 'read-only too');
-  });
-
-  await t.test('a database of schema version 1 is migrated, keys backfilled', async (t) => {
-    const path = join(dir, 'v1.db');
-    const v1 = new Database(path);
-    v1.pragma('journal_mode = WAL');
-    v1.exec(MIGRATIONS[0] as string);
-    v1.pragma('user_version = 1');
-    const leafHash = Buffer.alloc(32, 0x42);
-    v1.prepare(`INSERT INTO records (seq, signer, entry_id, type, payload_hash, leaf, leaf_hash, chain_hash) VALUES (0, 'acme', 'e-1', 't', zeroblob(32), X'00', ?, zeroblob(32))`).run(leafHash);
-    v1.exec(`INSERT INTO merkle_nodes (level, idx, hash) VALUES (1, 0, randomblob(32))`);
-    v1.close();
-    const store = openSqliteStore(path);
-    t.equal(store.seqOfLeafHash(leafHash), 0, 'leaf hash found through the backfilled key');
-    t.equal(store.entryBySignerId('acme', 'e-1')?.seq, 0, '(signer, id) found through the backfilled key');
-    await store.close();
-    const again = new Database(path);
-    t.teardown(() => again.close());
-    t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
-    t.throws(() => again.prepare('REPLACE INTO merkle_nodes (pos, hash) VALUES (0, zeroblob(32))').run(), { code: 'SQLITE_CONSTRAINT_TRIGGER' });
-    t.same(again.prepare('SELECT pos FROM merkle_nodes').pluck().all(), [0], 'the node of version 1 moved to its place in order');
-    t.throws(() => again.prepare('UPDATE records SET type = ? WHERE seq = 0').run('u'), { code: 'SQLITE_CONSTRAINT_TRIGGER' }, 'the update trigger is back after the backfill');
   });
 
   await t.test('a file that is not SQLite is refused', async (t) => {
@@ -700,35 +677,6 @@ t.test('small commits merge their tails at a quarter of keysMergeAt, large ones 
   }
 });
 
-t.test('a database of schema version 6 keeps its keys, now found through kid_keys', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-v6-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const path = join(dir, 'v6.db');
-  const v6 = new Database(path);
-  v6.pragma('journal_mode = WAL');
-  for (const step of MIGRATIONS.slice(0, 6)) {
-    if (typeof step === 'string') v6.exec(step);
-    else step(v6);
-  }
-  v6.pragma('user_version = 6');
-  v6.exec(`INSERT INTO participants (id, name, roles, gln, registered_seq) VALUES ('acme', 'Acme', '["supplier"]', NULL, 1)`);
-  const addKey = v6.prepare('INSERT INTO participant_keys (kid, participant, public_key, added_seq, revoked_seq) VALUES (?, ?, ?, ?, ?)');
-  addKey.run('ffff000000000000', 'acme', Buffer.alloc(32, 1), 1, 3);
-  addKey.run('0000ffff00000000', 'acme', Buffer.alloc(32, 2), 2, null);
-  v6.close();
-  const store = openSqliteStore(path);
-  t.match(store.key('ffff000000000000'), { participant: 'acme', addedSeq: 1, revokedSeq: 3, publicKey: new Uint8Array(32).fill(1) });
-  t.match(store.key('0000ffff00000000'), { addedSeq: 2, revokedSeq: null });
-  t.same(store.keysOf('acme').map((k) => k.kid), ['ffff000000000000', '0000ffff00000000'], 'in the order they were added');
-  await store.close();
-  const again = new Database(path, { readonly: true });
-  t.teardown(() => again.close());
-  t.equal(again.pragma('user_version', { simple: true }), MIGRATIONS.length);
-  t.same(again.prepare('SELECT lower(hex(kid)) AS kid, seq FROM kid_keys ORDER BY kid').all(), [{ kid: '0000ffff00000000', seq: 2 }, { kid: 'ffff000000000000', seq: 1 }], 'kids by their bytes');
-  t.same(again.prepare('SELECT * FROM participant_kids').all(), [{ participant: 'acme', seq: 1, kid: 'ffff000000000000' }, { participant: 'acme', seq: 2, kid: '0000ffff00000000' }]);
-  t.equal(again.prepare("SELECT value FROM meta WHERE key = 'kids_indexed_upto'").pluck().get(), '3');
-});
-
 t.test('Merkle nodes are stored in the order appending leaves makes them', async (t) => {
   // Replay appends leaf by leaf and number the nodes as they are completed, bottom up.
   const wrong: string[] = [];
@@ -748,44 +696,3 @@ t.test('Merkle nodes are stored in the order appending leaves makes them', async
   t.same(merkleNodeAt(merkleNodesIn(2 ** 52 - 1) - 1), { level: 1, index: 2 ** 51 - 2 }, 'beyond 32 bits');
 });
 
-t.test('a database from before key provenance learns who added each key from its records', async (t) => {
-  const L = await makeLedger();
-  t.teardown(() => L.close());
-  const s = party('supplier-m');
-  await L.register(s);
-  const own = party(s.id);
-  await L.ledger.submit([L.sign(s, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(own.publicKey) })]);
-  for (const k of [s, own]) {
-    await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.revoke', participant: s.id, kid: keyIdOf(k.publicKey), reason: 'lost' })]);
-  }
-  const recovery = party(s.id);
-  await L.ledger.submit([L.sign(L.operator, { type: 'participant.key.add', participant: s.id, publicKey: toBase64Url(recovery.publicKey) })]);
-  const keyRows = (db: Database.Database) => db.prepare('SELECT kid, added_by, operator_added FROM participant_keys ORDER BY added_seq, kid').all();
-  await L.ledger.close();
-  await L.store.close();
-  const db = new Database(L.dbPath);
-  const written = keyRows(db);
-  t.same(
-    (written as Array<{ added_by: string; operator_added: number }>).map((r) => [r.added_by, r.operator_added]),
-    [['ledger', 0], ['ledger', 0], ['operator', 0], [s.id, 0], ['operator', 1]],
-    'as the ledger wrote them: genesis keys, the registration, a key of its own, the recovery key',
-  );
-  // Back to the schema before the migration: the columns and their index gone.
-  db.exec('DROP INDEX participant_keys_operator_added; ALTER TABLE participant_keys DROP COLUMN operator_added; ALTER TABLE participant_keys DROP COLUMN added_by');
-  // The migrations after this one (company prefixes) run again too: take their tables away as well.
-  const provenance = MIGRATIONS.findIndex((m) => typeof m === 'string' && m.includes('ADD COLUMN added_by'));
-  for (const later of MIGRATIONS.slice(provenance + 1).filter((m) => typeof m === 'string')) {
-    for (const [, table] of later.matchAll(/CREATE TABLE (\w+)/g)) db.exec(`DROP TABLE ${table}`);
-  }
-  db.pragma(`user_version = ${provenance}`);
-  db.close();
-  await L.reopen();
-  t.match(L.ledger.participant(s.id).keys, [
-    { addedBy: 'operator', operatorAdded: false, valid: false },
-    { addedBy: s.id, operatorAdded: false, valid: false },
-    { kid: keyIdOf(recovery.publicKey), addedBy: 'operator', operatorAdded: true, valid: true },
-  ]);
-  const raw = new Database(L.dbPath, { readonly: true });
-  t.teardown(() => raw.close());
-  t.same(keyRows(raw), written, 'the migration fills the columns as the ledger writes them');
-});
