@@ -566,6 +566,28 @@ function scanRecords(
   return { records: total };
 }
 
+interface LeafRecord {
+  readonly record: { readonly seq?: unknown; readonly recordedAt?: unknown; readonly entry?: unknown };
+  readonly payload: Payload;
+  readonly signature: { readonly kid: string; readonly sig: string };
+}
+
+/**
+ * The leaf as a record: canonical JSON (RFC 8785) of {seq, recordedAt, entry} with a valid entry.
+ * @throws Error naming what is wrong
+ */
+function parseLeafRecord(leaf: Uint8Array, seq: number): LeafRecord {
+  const text = fromUtf8(leaf);
+  const parsed = parseJson(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+  const record = parsed as LeafRecord['record'];
+  const extra = Object.keys(record).filter((k) => !['seq', 'recordedAt', 'entry'].includes(k));
+  if (extra.length > 0) throw new Error(`unexpected member ${extra[0]}`);
+  if (canonicalize(record) !== text) throw new Error('not in canonical form (RFC 8785)');
+  const entry = parseEntry(record.entry, `record ${seq} entry`);
+  return { record, payload: entry.payload, signature: entry.signature };
+}
+
 /** The per-record checks; `setRecordedAt` keeps the running maximum of recordedAt. */
 function checkRecord(
   row: RecordRow,
@@ -597,25 +619,14 @@ function checkRecord(
   }
   if (leaf === undefined) return;
 
-  // The record: canonical JSON of {seq, recordedAt, entry} with a valid entry.
-  let record: { seq?: unknown; recordedAt?: unknown; entry?: unknown };
-  let payload: Payload;
-  let signature: { kid: string; sig: string };
+  let parsed: LeafRecord;
   try {
-    const text = fromUtf8(leaf);
-    const parsed = parseJson(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    record = parsed as typeof record;
-    const extra = Object.keys(record).filter((k) => !['seq', 'recordedAt', 'entry'].includes(k));
-    if (extra.length > 0) throw new Error(`unexpected member ${extra[0]}`);
-    if (canonicalize(record) !== text) throw new Error('not in canonical form (RFC 8785)');
-    const entry = parseEntry(record.entry, `record ${seq} entry`);
-    payload = entry.payload;
-    signature = entry.signature;
+    parsed = parseLeafRecord(leaf, seq);
   } catch (e) {
     fail({ check: 'leaf', seq, message: `the leaf is not a valid record: ${(e as Error).message}` });
     return;
   }
+  const { record, payload, signature } = parsed;
   if (record.seq !== seq) {
     fail({ check: 'leaf-seq', seq, expected: `seq ${seq}`, found: `seq ${String(record.seq)}`, message: `the record stored at seq ${seq} says it is seq ${String(record.seq)} (records moved or swapped)` });
   }
