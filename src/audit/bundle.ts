@@ -38,7 +38,7 @@ import type { LedgerRecord } from '../core/record.js';
 import { requireCode } from '../domain/trace.js';
 import type { AuditReader, Ledger } from '../ledger.js';
 import type { StoredRecord } from '../store/store.js';
-import { inclusionPaths } from './tree.js';
+import { inclusionPaths } from '../core/merkle.js';
 
 export const BUNDLE_FORMAT = 'trace-ledger-bundle/1';
 export const BUNDLE_MEDIA_TYPE = 'application/x-ndjson';

@@ -34,19 +34,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { equalBytes, fromBase64Url, fromUtf8, toBase64, toHex, utf8 } from '../core/bytes.js';
-import { verifyCheckpoint } from '../core/checkpoint.js';
+import { equalBytes, fromUtf8, toBase64, toHex, utf8 } from '../core/bytes.js';
 import type { Ed25519 } from '../core/ed25519.js';
-import { signingMessageFromCanonical, verifyEntrySignature } from '../core/entry.js';
+import { signingMessageFromCanonical } from '../core/entry.js';
 import { LedgerError, isLedgerError, type LedgerErrorCode } from '../core/errors.js';
 import { sha256 } from '../core/hash.js';
 import { canonicalize, parseJson } from '../core/jcs.js';
-import { keyIdOf } from '../core/keys.js';
-import { appendLeaf, frontierRoot, hashLeaf, rootAt, type Frontier } from '../core/merkle.js';
+import { appendLeaf, frontierRoot, rootAt, type Frontier } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import { originMismatch } from '../core/origin.js';
-import { CHAIN_HASH_START, chainHash } from '../core/record.js';
-import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
+import { CHAIN_HASH_START } from '../core/record.js';
 import { parseEntry, parseTimestamp, type Payload } from '../domain/schemas.js';
 import { rebuildDerived } from '../ledger.js';
 import { nodeEd25519 } from '../platform/node-crypto.js';
@@ -56,6 +53,11 @@ import { merkleNodeAt, merkleNodesIn, entryKeyOf, leafKeyOf, openSqliteStore, sc
 import { expectedSchemaObjects, inspectSqlite, type InspectedRecord, type SqliteInspection } from '../store/sqlite-inspect.js';
 import type { LedgerStore } from '../store/store.js';
 import { compareServedCheckpoint, readServedCheckpoint, servedCheckpointPath } from '../store/served-checkpoint.js';
+import { checkCheckpoint } from '../verify/checkpoint.js';
+import type { CheckFailure, VerifyCode } from '../verify/failure.js';
+import { checkChainLink, checkLeafHash } from '../verify/record.js';
+import { checkGenesisKey, checkGenesisPosition, isGenesisPosition, missingGenesis, replayRegistry, type RegistryReplay, type TrustedKey } from '../verify/registry.js';
+import { checkSignature } from '../verify/signature.js';
 
 /** The name of each check, as reports and tests name them. */
 export type DbCheck =
@@ -92,6 +94,8 @@ export interface DbFailure {
   readonly message: string;
   /** The error code the service would refuse to start with, where there is one (docs/errors.md). */
   readonly code?: LedgerErrorCode;
+  /** The record check's code (src/verify, docs/audit.md "Record checks"), when a shared record check failed. */
+  readonly verifyCode?: VerifyCode;
 }
 
 export interface DbVerifyReport {
@@ -302,7 +306,7 @@ function ledgerKeyOf(raw: SqliteInspection, pinned: string | undefined, fail: (f
   let genesis: { origin: string; ledgerKey: string } | undefined;
   const row = raw.record(0);
   if (row === undefined) {
-    fail({ check: 'genesis', seq: 0, message: 'record 0 (the genesis entry) is missing' });
+    fail({ check: 'genesis', seq: 0, verifyCode: missingGenesis().code, message: 'record 0 (the genesis entry) is missing' });
   } else {
     try {
       const p = (parseJson(fromUtf8(bytesOf(row.leaf) ?? new Uint8Array())) as { entry: { payload: Record<string, unknown> } }).entry.payload;
@@ -361,6 +365,8 @@ function checkCheckpointRows(
   if (verifierKey === null && total > 0) {
     fail({ check: 'checkpoint', table: 'checkpoints', message: `${total} checkpoints not verified: no ledger key (pin one with --ledger-key)` });
   }
+  // ledgerKeyOf returned this key only once it parsed.
+  const trusted = verifierKey === null ? null : parseVerifierKey(verifierKey);
   const page = { all: (after: number, limit: number) => raw.checkpointsById(after, limit) };
   let expectedId = 1;
   let previousSize = -1;
@@ -379,20 +385,19 @@ function checkCheckpointRows(
         fail({ check: 'checkpoint', table: 'checkpoints', key, expected: `size > ${previousSize}`, found: `size ${cp.size}`, message: 'checkpoint sizes do not grow with their ids' });
       }
       previousSize = Math.max(previousSize, cp.size);
-      if (verifierKey !== null) {
-        try {
-          const signed = verifyCheckpoint(typeof cp.note === 'string' ? cp.note : '', verifierKey, ed);
-          const root = bytesOf(cp.root);
-          if (signed.size !== cp.size || root === undefined || !equalBytes(signed.root, root)) {
-            fail({
-              check: 'checkpoint', table: 'checkpoints', key,
-              expected: `size ${signed.size}, root ${toBase64(signed.root)} (signed note)`,
-              found: `size ${cp.size}, root ${root === undefined ? show(cp.root) : toBase64(root)}`,
-              message: 'the checkpoint row differs from its signed note',
-            });
-          }
-        } catch (e) {
-          fail({ check: 'checkpoint', table: 'checkpoints', key, message: `the note does not verify with the ledger key: ${(e as Error).message}` });
+      if (trusted !== null) {
+        const checked = checkCheckpoint(typeof cp.note === 'string' ? cp.note : '', trusted, ed);
+        const signed = checked.ok ? checked.value : undefined;
+        const root = bytesOf(cp.root);
+        if (!checked.ok) {
+          fail({ check: 'checkpoint', table: 'checkpoints', key, verifyCode: checked.failure.code, message: `the note does not verify with the ledger key: ${checked.failure.message}` });
+        } else if (signed!.size !== cp.size || root === undefined || !equalBytes(signed!.root, root)) {
+          fail({
+            check: 'checkpoint', table: 'checkpoints', key,
+            expected: `size ${signed!.size}, root ${toBase64(signed!.root)} (signed note)`,
+            found: `size ${cp.size}, root ${root === undefined ? show(cp.root) : toBase64(root)}`,
+            message: 'the checkpoint row differs from its signed note',
+          });
         }
       }
       if (++done % 1000 === 0 || done === total) progress('checkpoints', done, total);
@@ -431,7 +436,7 @@ function scanRecords(
   const total = raw.recordCount();
   const page = { all: (after: number, limit: number) => raw.recordsAfter(after, limit) };
   const cps = checkpointsBySize(raw);
-  const registry = memoryRegistry();
+  const registry = replayRegistry();
 
   let expectedSeq = 0;
   let previousChain: Uint8Array | undefined = CHAIN_HASH_START;
@@ -533,12 +538,34 @@ function scanRecords(
   return { records: total };
 }
 
+interface LeafRecord {
+  readonly record: { readonly seq?: unknown; readonly recordedAt?: unknown; readonly entry?: unknown };
+  readonly payload: Payload;
+  readonly signature: { readonly kid: string; readonly sig: string };
+}
+
+/**
+ * The leaf as a record: canonical JSON (RFC 8785) of {seq, recordedAt, entry} with a valid entry.
+ * @throws Error naming what is wrong
+ */
+function parseLeafRecord(leaf: Uint8Array, seq: number): LeafRecord {
+  const text = fromUtf8(leaf);
+  const parsed = parseJson(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+  const record = parsed as LeafRecord['record'];
+  const extra = Object.keys(record).filter((k) => !['seq', 'recordedAt', 'entry'].includes(k));
+  if (extra.length > 0) throw new Error(`unexpected member ${extra[0]}`);
+  if (canonicalize(record) !== text) throw new Error('not in canonical form (RFC 8785)');
+  const entry = parseEntry(record.entry, `record ${seq} entry`);
+  return { record, payload: entry.payload, signature: entry.signature };
+}
+
 /** The per-record checks; `setRecordedAt` keeps the running maximum of recordedAt. */
 function checkRecord(
   row: RecordRow,
   previousChain: Uint8Array | undefined,
   previousRecordedAt: number,
-  registry: ReturnType<typeof memoryRegistry>,
+  registry: RegistryReplay,
   ed: Ed25519,
   fail: (f: DbFailure) => void,
   setRecordedAt: (ms: number) => void,
@@ -550,36 +577,28 @@ function checkRecord(
 
   if (leaf === undefined) {
     fail({ check: 'leaf', seq, found: typeof row.leaf, message: 'the leaf is not a blob' });
-  } else if (leafHash === undefined || !equalBytes(hashLeaf(leaf), leafHash)) {
-    fail({ check: 'leaf-hash', seq, expected: toHex(hashLeaf(leaf)), found: hex(row.leaf_hash), message: 'the stored leaf hash is not SHA-256(0x00 ‖ leaf): the leaf bytes or the hash were changed' });
+  } else {
+    const hashed = checkLeafHash(sha256, leaf, leafHash ?? new Uint8Array(0));
+    if (hashed.failure !== undefined) {
+      fail({ check: 'leaf-hash', seq, verifyCode: hashed.failure.code, expected: hashed.failure.expected, found: hex(row.leaf_hash), message: 'the stored leaf hash is not SHA-256(0x00 ‖ leaf): the leaf bytes or the hash were changed' });
+    }
   }
   if (previousChain !== undefined && leafHash !== undefined && leafHash.length === 32) {
-    const expected = chainHash(previousChain, leafHash);
-    if (chain === undefined || !equalBytes(chain, expected)) {
-      fail({ check: 'chain', seq, expected: toHex(expected), found: hex(row.chain_hash), message: `the chain hash does not follow from record ${seq - 1}'s and this leaf hash` });
+    const link = checkChainLink(sha256, previousChain, leafHash, chain ?? new Uint8Array(0));
+    if (link.failure !== undefined) {
+      fail({ check: 'chain', seq, verifyCode: link.failure.code, expected: link.failure.expected, found: hex(row.chain_hash), message: `the chain hash does not follow from record ${seq - 1}'s and this leaf hash` });
     }
   }
   if (leaf === undefined) return;
 
-  // The record: canonical JSON of {seq, recordedAt, entry} with a valid entry.
-  let record: { seq?: unknown; recordedAt?: unknown; entry?: unknown };
-  let payload: Payload;
-  let signature: { kid: string; sig: string };
+  let parsed: LeafRecord;
   try {
-    const text = fromUtf8(leaf);
-    const parsed = parseJson(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-    record = parsed as typeof record;
-    const extra = Object.keys(record).filter((k) => !['seq', 'recordedAt', 'entry'].includes(k));
-    if (extra.length > 0) throw new Error(`unexpected member ${extra[0]}`);
-    if (canonicalize(record) !== text) throw new Error('not in canonical form (RFC 8785)');
-    const entry = parseEntry(record.entry, `record ${seq} entry`);
-    payload = entry.payload;
-    signature = entry.signature;
+    parsed = parseLeafRecord(leaf, seq);
   } catch (e) {
     fail({ check: 'leaf', seq, message: `the leaf is not a valid record: ${(e as Error).message}` });
     return;
   }
+  const { record, payload, signature } = parsed;
   if (record.seq !== seq) {
     fail({ check: 'leaf-seq', seq, expected: `seq ${seq}`, found: `seq ${String(record.seq)}`, message: `the record stored at seq ${seq} says it is seq ${String(record.seq)} (records moved or swapped)` });
   }
@@ -608,43 +627,52 @@ function checkRecord(
   }
 
   // Signature with the key valid at this seq, from the registry replayed so far.
-  let publicKey: Uint8Array | undefined;
-  if (seq === 0 || payload.type === 'ledger.genesis') {
-    if (seq !== 0 || payload.type !== 'ledger.genesis') {
-      fail({ check: 'genesis', seq, message: seq === 0 ? `record 0 is a ${payload.type} entry, not ledger.genesis` : 'a ledger.genesis entry after seq 0' });
-    }
-    if (payload.type === 'ledger.genesis') {
-      try {
-        publicKey = fromBase64Url(payload.ledgerPublicKey);
-        const named = parseVerifierKey(payload.ledgerKey);
-        if (named.name !== payload.origin || !equalBytes(named.publicKey, publicKey)) throw new Error('ledgerKey does not match origin and ledgerPublicKey');
-        if (keyIdOf(publicKey) !== signature.kid) throw new Error(`kid ${signature.kid} is not the ledger key's`);
-      } catch (e) {
-        fail({ check: 'genesis', seq, message: `the genesis entry is inconsistent: ${(e as Error).message}` });
-        publicKey = undefined;
-      }
-    }
-  } else if (payload.signer === LEDGER_SIGNER) {
-    fail({ check: 'signature', seq, message: 'the ledger key signs only the genesis entry and checkpoints' });
-  } else {
-    try {
-      publicKey = signingKeyFor(registry.view, payload.signer, signature.kid, seq).publicKey;
-    } catch (e) {
-      fail({ check: 'signature', seq, message: `${isLedgerError(e) ? `${e.code}: ` : ''}${(e as Error).message}` });
-    }
-  }
+  const publicKey = recordSigningKey(seq, payload, signature.kid, registry, fail);
   if (publicKey !== undefined) {
-    try {
-      verifyEntrySignature(signingMessageFromCanonical(payloadJcs), signature, publicKey, ed);
-    } catch (e) {
-      fail({ check: 'signature', seq, message: `the entry's signature does not verify with ${payload.signer}'s key ${signature.kid}: ${(e as Error).message}` });
+    const bad = checkSignature(ed, signingMessageFromCanonical(payloadJcs), signature, publicKey);
+    if (bad !== undefined) {
+      fail({ check: 'signature', seq, verifyCode: bad.code, message: `the entry's signature does not verify with ${payload.signer}'s key ${signature.kid}: ${bad.message}` });
     }
   }
-  try {
-    registry.apply(registryEffects(registry.view, payload, seq));
-  } catch (e) {
-    fail({ check: 'registry', seq, message: `the registry entry does not replay: ${isLedgerError(e) ? `${e.code}: ` : ''}${(e as Error).message}` });
+  const effects = registry.effectsOf(payload, seq);
+  if (effects.ok) registry.apply(effects.value);
+  else fail({ check: 'registry', seq, verifyCode: effects.failure.code, message: `the registry entry does not replay: ${withReason(effects.failure)}` });
+}
+
+const withReason = (f: CheckFailure): string => `${f.reason === undefined ? '' : `${f.reason}: `}${f.message}`;
+
+/**
+ * The key the record's signature must verify with: for the genesis, the ledger key it names
+ * (which must agree with its origin, public key and kid; the pinned key is compared in
+ * ledgerKeyOf), else the signer's key valid at this seq. Undefined, with the reason reported, when
+ * there is none.
+ */
+function recordSigningKey(seq: number, payload: Payload, kid: string, registry: RegistryReplay, fail: (f: DbFailure) => void): Uint8Array | undefined {
+  if (!isGenesisPosition(seq, payload)) {
+    const key = registry.keyAt(payload.signer, kid, seq);
+    if (key.ok) return key.value.publicKey;
+    fail({ check: 'signature', seq, verifyCode: key.failure.code, message: withReason(key.failure) });
+    return undefined;
   }
+  const position = checkGenesisPosition(seq, payload);
+  if (position !== undefined) {
+    fail({ check: 'genesis', seq, verifyCode: position.code, message: seq === 0 ? `record 0 is a ${payload.type} entry, not ledger.genesis` : 'a ledger.genesis entry after seq 0' });
+  }
+  if (payload.type !== 'ledger.genesis') return undefined;
+  let named: TrustedKey;
+  try {
+    named = { text: payload.ledgerKey, key: parseVerifierKey(payload.ledgerKey) };
+  } catch (e) {
+    fail({ check: 'genesis', seq, verifyCode: 'REGISTRY_GENESIS', message: `the genesis entry is inconsistent: ${(e as Error).message}` });
+    return undefined;
+  }
+  // The genesis against the key it names itself: a file's genesis must at least be self-consistent.
+  const mismatch = checkGenesisKey(payload, kid, named)[0];
+  if (mismatch !== undefined) {
+    fail({ check: 'genesis', seq, verifyCode: mismatch.code, message: `the genesis entry is inconsistent: ${mismatch.message}` });
+    return undefined;
+  }
+  return named.key.publicKey;
 }
 
 /** The same entry twice (a replay) or the same leaf twice: the columns were checked against the leaves. */
@@ -759,7 +787,7 @@ const sameValue = (a: unknown, b: unknown) => (a instanceof Uint8Array && b inst
 export function formatDbFailure(f: DbFailure): string {
   const where = [f.seq === undefined ? undefined : `seq ${f.seq}`, f.table === undefined ? undefined : f.table, f.key].filter((x) => x !== undefined).join(' ');
   const diff = f.expected !== undefined || f.found !== undefined ? ` (expected ${f.expected ?? '-'}; found ${f.found ?? '-'})` : '';
-  return `${f.check}${where === '' ? '' : ` [${where}]`}: ${f.code === undefined ? '' : `${f.code}: `}${f.message}${diff}`;
+  return `${f.check}${where === '' ? '' : ` [${where}]`}: ${f.code === undefined ? '' : `${f.code}: `}${f.message}${diff}${f.verifyCode === undefined ? '' : ` [${f.verifyCode}]`}`;
 }
 
 /** The report for people: a verdict line, then one line per failure kept. */

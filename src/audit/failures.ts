@@ -24,6 +24,7 @@
  */
 import type { LedgerErrorCode } from '../core/errors.js';
 import { equalBytes, fromHex } from '../core/bytes.js';
+import type { VerifyCode } from '../verify/failure.js';
 
 /** Which check a failure belongs to. */
 export type BundleCheck =
@@ -53,6 +54,8 @@ export interface BundleFailure {
   readonly check: BundleCheck;
   /** The LedgerError code behind it, when there is one. */
   readonly code: LedgerErrorCode | null;
+  /** The record check's code (src/verify/failure.ts, docs/audit.md), when a shared record check failed. */
+  readonly verifyCode?: VerifyCode;
   readonly message: string;
   readonly expected?: string;
   readonly found?: string;
@@ -163,7 +166,7 @@ export function formatFailures(summary: { readonly failureCount: number; readonl
   out.push(`FAILED: ${summary.failureCount} failure${summary.failureCount === 1 ? '' : 's'}: ${n} root cause${n === 1 ? '' : 's'}, ${summary.consequences.count} consequence${summary.consequences.count === 1 ? '' : 's'}`);
   for (const f of summary.rootCauses) {
     const where = [f.line === null ? '' : `line ${f.line}`, f.seq === null ? '' : `seq ${f.seq}`].filter(Boolean).join(', ');
-    out.push(`  ${where === '' ? '' : `${where}: `}${f.check}${f.code === null ? '' : ` (${f.code})`}: ${f.message}`);
+    out.push(`  ${where === '' ? '' : `${where}: `}${f.check}${f.code === null ? '' : ` (${f.code})`}: ${f.message}${f.verifyCode === undefined ? '' : ` [${f.verifyCode}]`}`);
     if (f.expected !== undefined || f.found !== undefined) out.push(`      expected ${f.expected ?? '?'}\n      found    ${f.found ?? '?'}`);
   }
   if (n > summary.rootCauses.length) out.push(`  … and ${n - summary.rootCauses.length} more root causes not listed`);

@@ -19,20 +19,25 @@
  * one page where they fit), and the JSON report embedded as inert data so the file a court
  * receives can be verified as it is.
  */
-import { fromBase64, fromBase64Url, toBase64, toHex, utf8 } from '../core/bytes.js';
-import { verifyCheckpoint } from '../core/checkpoint.js';
+import { fromBase64Url, toBase64, toHex, utf8 } from '../core/bytes.js';
+import type { Checkpoint } from '../core/checkpoint.js';
 import { nobleEd25519, type Ed25519 } from '../core/ed25519.js';
-import { signingMessageFromCanonical, verifyEntrySignature } from '../core/entry.js';
-import { LedgerError, isLedgerError } from '../core/errors.js';
+import { signingMessageFromCanonical } from '../core/entry.js';
+import { LedgerError } from '../core/errors.js';
 import { parseCode } from '../core/codes.js';
+import { sha256 } from '../core/hash.js';
 import { canonicalize } from '../core/jcs.js';
 import { keyIdOf } from '../core/keys.js';
-import { hashLeaf, verifyInclusion } from '../core/merkle.js';
 import { parseVerifierKey } from '../core/note.js';
 import type { LedgerRecord } from '../core/record.js';
-import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
+import type { KeyRecord } from '../domain/registry.js';
 import type { Payload } from '../domain/schemas.js';
 import type { Ledger } from '../ledger.js';
+import { checkCheckpoint } from '../verify/checkpoint.js';
+import { failure, type CheckFailure, type VerifyCode } from '../verify/failure.js';
+import { checkInclusion, checkLeafHash } from '../verify/record.js';
+import { checkGenesisKey, checkGenesisPosition, isGenesisPosition, missingGenesis, replayRegistry, type RegistryReplay, type TrustedKey } from '../verify/registry.js';
+import { checkSignature } from '../verify/signature.js';
 
 export const REPORT_FORMAT = 'trace-ledger-report/1';
 /** Reports larger than this are refused: export an audit bundle instead. */
@@ -473,6 +478,8 @@ export async function buildOriginReport(ledger: ReportSource, code: string, now:
 
 export interface ReportCheckFailure {
   readonly check: 'ledger-key' | 'checkpoint' | 'leaf-hash' | 'inclusion' | 'signature' | 'registry' | 'facts' | 'format';
+  /** The record check's code (src/verify, docs/audit.md "Record checks"), when a shared record check failed. */
+  readonly verifyCode?: VerifyCode;
   readonly seq?: number;
   readonly message: string;
 }
@@ -497,87 +504,130 @@ export interface ReportVerification {
 export function verifyReport(report: Report, pinnedKey?: string, ed: Ed25519 = nobleEd25519): ReportVerification {
   const failures: ReportCheckFailure[] = [];
   const fail = (f: ReportCheckFailure) => void failures.push(f);
+  const keySource = pinnedKey === undefined ? 'report' : 'pinned';
   if (report?.format !== REPORT_FORMAT) {
-    return { ok: false, keySource: pinnedKey === undefined ? 'report' : 'pinned', checkpoint: null, records: 0, failures: [{ check: 'format', message: `not a ${REPORT_FORMAT} report` }], operatorKeySigned: [] };
+    return { ok: false, keySource, checkpoint: null, records: 0, failures: [{ check: 'format', message: `not a ${REPORT_FORMAT} report` }], operatorKeySigned: [] };
   }
   const key = pinnedKey ?? report.ledgerKey;
   if (pinnedKey !== undefined && pinnedKey !== report.ledgerKey) {
     fail({ check: 'ledger-key', message: `the report names ledger key ${report.ledgerKey}, not the pinned ${pinnedKey}` });
   }
-  let cp: { origin: string; size: number; root: Uint8Array } | null = null;
+  let trusted: TrustedKey | undefined;
   try {
-    cp = verifyCheckpoint(report.checkpoint.note, key, ed);
-    if (cp.size !== report.checkpoint.size || toBase64(cp.root) !== report.checkpoint.root) {
-      fail({ check: 'checkpoint', message: 'the checkpoint fields differ from the signed note' });
-    }
+    trusted = { text: key, key: parseVerifierKey(key) };
   } catch (e) {
-    fail({ check: 'checkpoint', message: `the checkpoint does not verify with ${key}: ${(e as Error).message}` });
+    fail({ check: 'checkpoint', verifyCode: 'CHECKPOINT_SIGNATURE', message: `the checkpoint does not verify with ${key}: ${(e as Error).message}` });
   }
+  const cp = trusted === undefined ? null : reportCheckpoint(report, trusted, ed, fail);
   const bySeq = new Map<number, EvidenceRecord>();
   for (const e of [...report.registry, ...report.statements]) bySeq.set(e.seq, e);
   const seqs = [...bySeq.keys()].sort((a, b) => a - b);
+  if (seqs.length > 0 && seqs[0] !== 0) {
+    const f = missingGenesis();
+    fail({ check: 'registry', seq: 0, verifyCode: f.code, message: f.message });
+  }
 
-  const { view, apply } = memoryRegistry();
+  const registry = replayRegistry();
   const statementFlags = new Map(report.statements.map((st) => [st.seq, st.operatorAddedKey === true]));
   const operatorKeySigned: Array<ReportVerification['operatorKeySigned'][number]> = [];
   for (const seq of seqs) {
     const e = bySeq.get(seq)!;
-    let leafHash: Uint8Array;
-    try {
-      leafHash = hashLeaf(utf8(canonicalize(e.record)));
-      if (e.record.seq !== seq) throw new Error(`the record says seq ${e.record.seq}`);
-      if (toHex(leafHash) !== e.leafHash) throw new Error(`SHA-256(0x00 ‖ JCS(record)) is ${toHex(leafHash)}, the report says ${e.leafHash}`);
-    } catch (err) {
-      fail({ check: 'leaf-hash', seq, message: (err as Error).message });
-      continue;
-    }
-    if (cp !== null) {
-      try {
-        verifyInclusion(leafHash, seq, cp.size, e.inclusion.map((h) => fromBase64(h)), cp.root);
-      } catch (err) {
-        fail({ check: 'inclusion', seq, message: `not included in the checkpoint of size ${cp.size}: ${(err as Error).message}` });
-      }
-    }
+    const leafHash = checkReportLeaf(e, seq, cp, fail);
+    if (leafHash === undefined) continue;
     const payload = e.record.entry.payload as unknown as Payload;
     const signature = e.record.entry.signature;
-    try {
-      let publicKey: Uint8Array;
-      if (payload.type === 'ledger.genesis') {
-        if (seq !== 0) throw new LedgerError('LEDGER_SIGNATURE_INVALID', 'a genesis entry after seq 0');
-        publicKey = fromBase64Url(payload.ledgerPublicKey);
-        const named = parseVerifierKey(key);
-        if (payload.ledgerKey !== key || named.name !== payload.origin || toHex(named.publicKey) !== toHex(publicKey)) {
-          throw new LedgerError('LEDGER_SIGNATURE_INVALID', 'the genesis entry is not the ledger key\'s');
-        }
-      } else {
-        if (payload.signer === LEDGER_SIGNER) throw new LedgerError('LEDGER_SIGNATURE_INVALID', 'the ledger key signs only genesis');
-        const signingKey = signingKeyFor(view, payload.signer, signature.kid, seq);
-        publicKey = signingKey.publicKey;
-        const stated = statementFlags.get(seq);
-        if (signingKey.operatorAdded) operatorKeySigned.push({ seq, signer: payload.signer, kid: signingKey.kid, addedBy: signingKey.addedBy });
-        if (stated !== undefined && stated !== signingKey.operatorAdded) {
-          fail({ check: 'registry', seq, message: `the report says this statement was ${stated ? '' : 'not '}signed with an operator-added key; the registry says otherwise` });
-        }
+    const publicKey = reportSigningKey(seq, payload, signature.kid, trusted, registry, fail, (signingKey) => {
+      const stated = statementFlags.get(seq);
+      if (signingKey.operatorAdded) operatorKeySigned.push({ seq, signer: payload.signer, kid: signingKey.kid, addedBy: signingKey.addedBy });
+      if (stated !== undefined && stated !== signingKey.operatorAdded) {
+        fail({ check: 'registry', seq, message: `the report says this statement was ${stated ? '' : 'not '}signed with an operator-added key; the registry says otherwise` });
       }
-      verifyEntrySignature(signingMessageFromCanonical(canonicalize(payload)), signature, publicKey, ed);
-    } catch (err) {
-      fail({ check: 'signature', seq, message: `${isLedgerError(err) ? `${err.code}: ` : ''}${(err as Error).message}` });
+    });
+    if (publicKey !== undefined) {
+      const bad = checkSignature(ed, signingMessageFromCanonical(canonicalize(payload)), signature, publicKey);
+      if (bad !== undefined) fail({ check: 'signature', seq, verifyCode: bad.code, message: `${bad.reason}: ${bad.message}` });
     }
-    try {
-      apply(registryEffects(view, payload, seq));
-    } catch (err) {
-      fail({ check: 'registry', seq, message: (err as Error).message });
-    }
+    const effects = registry.effectsOf(payload, seq);
+    if (effects.ok) registry.apply(effects.value);
+    else fail({ check: 'registry', seq, verifyCode: effects.failure.code, message: effects.failure.message });
   }
   checkFacts(report, fail);
   return {
     ok: failures.length === 0,
-    keySource: pinnedKey === undefined ? 'report' : 'pinned',
+    keySource,
     checkpoint: cp === null ? null : { origin: cp.origin, size: cp.size },
     records: seqs.length,
     failures,
     operatorKeySigned,
   };
+}
+
+/** The report's checkpoint: signed by the trusted key, and the fields shown beside it are the note's. */
+function reportCheckpoint(report: Report, trusted: TrustedKey, ed: Ed25519, fail: (f: ReportCheckFailure) => void): Checkpoint | null {
+  const checked = checkCheckpoint(report.checkpoint.note, trusted.key, ed);
+  if (!checked.ok) {
+    fail({ check: 'checkpoint', verifyCode: checked.failure.code, message: `the checkpoint does not verify with ${trusted.text}: ${checked.failure.message}` });
+    return null;
+  }
+  const cp = checked.value;
+  if (cp.size !== report.checkpoint.size || toBase64(cp.root) !== report.checkpoint.root) {
+    fail({ check: 'checkpoint', message: 'the checkpoint fields differ from the signed note' });
+  }
+  return cp;
+}
+
+/** One record's leaf hash and inclusion proof; undefined when the record cannot be placed at all. */
+function checkReportLeaf(e: EvidenceRecord, seq: number, cp: Checkpoint | null, fail: (f: ReportCheckFailure) => void): Uint8Array | undefined {
+  let leaf: Uint8Array;
+  try {
+    leaf = utf8(canonicalize(e.record));
+  } catch (err) {
+    fail({ check: 'leaf-hash', seq, verifyCode: 'RECORD_LEAF_HASH', message: (err as Error).message });
+    return undefined;
+  }
+  if (e.record.seq !== seq) {
+    fail({ check: 'leaf-hash', seq, message: `the record says seq ${e.record.seq}` });
+    return undefined;
+  }
+  const hashed = checkLeafHash(sha256, leaf, e.leafHash);
+  if (hashed.failure !== undefined) {
+    fail({ check: 'leaf-hash', seq, verifyCode: hashed.failure.code, message: `SHA-256(0x00 ‖ JCS(record)) is ${toHex(hashed.hash)}, the report says ${e.leafHash}` });
+    return undefined;
+  }
+  if (cp !== null) {
+    const f = checkInclusion(sha256, hashed.hash, seq, cp, e.inclusion);
+    if (f !== undefined) fail({ check: 'inclusion', seq, verifyCode: f.code, message: `not included in the checkpoint of size ${cp.size}: ${f.message}` });
+  }
+  return hashed.hash;
+}
+
+/**
+ * The key the entry at `seq` must verify with: the trusted ledger key for the genesis, else the
+ * signer's key valid at that seq in the registry replayed so far. A failure is reported under
+ * `signature`, as the report has always named it, with the record check's own code.
+ */
+function reportSigningKey(
+  seq: number,
+  payload: Payload,
+  kid: string,
+  trusted: TrustedKey | undefined,
+  registry: RegistryReplay,
+  fail: (f: ReportCheckFailure) => void,
+  onKey: (key: KeyRecord) => void,
+): Uint8Array | undefined {
+  const bad = (f: CheckFailure): undefined => void fail({ check: 'signature', seq, verifyCode: f.code, message: `${f.reason ?? 'LEDGER_SIGNATURE_INVALID'}: ${f.message}` });
+  if (isGenesisPosition(seq, payload)) {
+    const position = checkGenesisPosition(seq, payload);
+    if (position !== undefined) return bad(position);
+    if (trusted === undefined) return bad(failure('REGISTRY_GENESIS', 'no trusted ledger key to check the genesis entry with'));
+    const mismatch = checkGenesisKey(payload, kid, trusted)[0];
+    if (mismatch !== undefined) return bad({ ...mismatch, message: `the genesis entry is not the ledger key's: ${mismatch.message}` });
+    return trusted.key.publicKey;
+  }
+  const key = registry.keyAt(payload.signer, kid, seq);
+  if (!key.ok) return bad(key.failure);
+  onKey(key.value);
+  return key.value.publicKey;
 }
 
 const canonicalOr = (code: string): string => {

@@ -10,10 +10,15 @@
  *
  * Sizes and indices are JavaScript numbers and must be safe integers (< 2^53), so bit operations
  * are written as arithmetic rather than with 32-bit `>>`/`&`.
+ *
+ * Every function that hashes takes the SHA-256 as an optional last argument (default: core/hash.ts),
+ * so a verifier can pass node:crypto or noble explicitly; the bulk helpers at the end (a leaf folder,
+ * many audit paths of one tree) are the same algorithms as the single-proof ones, sharing their
+ * split point, node hash and path walk.
  */
 import { equalBytes } from './bytes.js';
 import { LedgerError, type LedgerErrorCode } from './errors.js';
-import { sha256 } from './hash.js';
+import { sha256, type HashFn } from './hash.js';
 
 /** SHA-256 output length: every leaf hash, node hash, root and proof element. */
 export const HASH_SIZE = 32;
@@ -27,21 +32,21 @@ const EMPTY_ROOT_COPY = EMPTY_ROOT.slice();
  * RFC 9162 §2.1.1: MTH({d(0)}) = HASH(0x00 || d(0)). The 0x00/0x01 prefixes keep a leaf from ever
  * being passed off as an interior node (second-preimage resistance).
  */
-export function hashLeaf(leafBytes: Uint8Array): Uint8Array {
+export function hashLeaf(leafBytes: Uint8Array, hash: HashFn = sha256): Uint8Array {
   if (!(leafBytes instanceof Uint8Array)) throw new TypeError('leafBytes must be a Uint8Array');
   const buf = new Uint8Array(1 + leafBytes.length);
   buf.set(leafBytes, 1);
-  return sha256(buf);
+  return hash(buf);
 }
 
 /** RFC 9162 §2.1.1: HASH(0x01 || left || right). */
-export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+export function hashChildren(left: Uint8Array, right: Uint8Array, hash: HashFn = sha256): Uint8Array {
   if (!(left instanceof Uint8Array) || !(right instanceof Uint8Array)) throw new TypeError('left and right must be Uint8Arrays');
   const buf = new Uint8Array(1 + left.length + right.length);
   buf[0] = 0x01;
   buf.set(left, 1);
   buf.set(right, 1 + left.length);
-  return sha256(buf);
+  return hash(buf);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,16 +183,25 @@ export function rootAt(read: NodeReader, size: number): Uint8Array {
  */
 export function inclusionProof(read: NodeReader, index: number, size: number): Uint8Array[] {
   if (!isSize(index) || !isSize(size) || index >= size) rangeError(`no leaf ${index} in a tree of size ${size}`);
+  return auditPath(index, size, (lo, hi) => rangeHash(read, lo, hi));
+}
+
+/**
+ * The walk of PATH(index, D[size]) (RFC 9162 §2.1.3.1), leaf-side first, with the caller's way of
+ * hashing a range of leaves: {@link inclusionProof} recomputes ranges, {@link inclusionPaths}
+ * caches them across many paths of one tree.
+ */
+function auditPath(index: number, size: number, rangeHashOf: (lo: number, hi: number) => Uint8Array): Uint8Array[] {
   const siblings: Uint8Array[] = [];
   let lo = 0;
   let hi = size;
   while (hi - lo > 1) {
     const k = splitPoint(hi - lo);
     if (index < lo + k) {
-      siblings.push(rangeHash(read, lo + k, hi));
+      siblings.push(rangeHashOf(lo + k, hi));
       hi = lo + k;
     } else {
-      siblings.push(rangeHash(read, lo, lo + k));
+      siblings.push(rangeHashOf(lo, lo + k));
       lo += k;
     }
   }
@@ -333,7 +347,7 @@ function inclusionProofLength(index: number, size: number): { inner: number; bor
  *   a hash that is not 32 bytes, a proof of the wrong length, or a root mismatch
  * @throws TypeError if a hash is not a Uint8Array or the proof not an array
  */
-export function verifyInclusion(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): void {
+export function verifyInclusion(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array, hash: HashFn = sha256): void {
   const code = 'LEDGER_INCLUSION_PROOF_INVALID';
   const bad = (message: string): never => {
     throw new LedgerError(code, message);
@@ -348,28 +362,48 @@ export function verifyInclusion(leafHash: Uint8Array, index: number, size: numbe
     bad(`proof for leaf ${index} of ${size} must have ${inner + border} hashes, got ${proof.length}`);
   }
 
-  // RFC 9162 §2.1.3.2 steps 2-5.
+  const r = inclusionRoot(leafHash, index, size, proof, hash);
+  if (typeof r === 'string') bad(r);
+  if (!equalBytes(r as Uint8Array, root)) bad(`leaf ${index} with this proof gives a different root for tree size ${size}`);
+}
+
+/**
+ * RFC 9162 §2.1.3.2 steps 2-5: the root `proof` leads to from leaf `index` of `size`, or why the
+ * algorithm rejects the proof. The caller has checked 0 ≤ index < size and the hash lengths.
+ */
+function inclusionRoot(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], hash: HashFn): Uint8Array | string {
   let fn = index;
   let sn = size - 1;
   let r = leafHash;
   for (const p of proof) {
-    if (sn === 0) bad('proof is longer than the path to the root');
+    if (sn === 0) return 'proof is longer than the path to the root';
     if (fn % 2 === 1 || fn === sn) {
-      r = hashChildren(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn /= 2;
-          sn = Math.floor(sn / 2);
-        }
+      r = hashChildren(p, r, hash);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
       }
     } else {
-      r = hashChildren(r, p);
+      r = hashChildren(r, p, hash);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
-  if (sn !== 0) bad('proof is shorter than the path to the root');
-  if (!equalBytes(r, root)) bad(`leaf ${index} with this proof gives a different root for tree size ${size}`);
+  return sn === 0 ? r : 'proof is shorter than the path to the root';
+}
+
+/**
+ * The root that `proof` leads to from leaf `index` of a tree of `size` leaves (RFC 9162
+ * §2.1.3.2), or undefined when the algorithm rejects the proof (index not below size, a hash that
+ * is not 32 bytes, too long or too short). Unlike {@link verifyInclusion} it does not check the
+ * proof's length up front nor build a message: the caller compares the root with the trusted one
+ * and asks verifyInclusion why only when they differ.
+ */
+export function rootFromInclusionProof(leafHash: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], hash: HashFn = sha256): Uint8Array | undefined {
+  if (!isSize(index) || !isSize(size) || index >= size || leafHash.length !== HASH_SIZE) return undefined;
+  if (proof.some((p) => p.length !== HASH_SIZE)) return undefined;
+  const r = inclusionRoot(leafHash, index, size, proof, hash);
+  return typeof r === 'string' ? undefined : r;
 }
 
 /**
@@ -385,7 +419,7 @@ export function verifyInclusion(leafHash: Uint8Array, index: number, size: numbe
  *   hash that is not 32 bytes, a proof of the wrong length, or either root mismatching
  * @throws TypeError if a hash is not a Uint8Array or the proof not an array
  */
-export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): void {
+export function verifyConsistency(size1: number, size2: number, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array, hash: HashFn = sha256): void {
   const code = 'LEDGER_CONSISTENCY_PROOF_INVALID';
   const bad = (message: string): never => {
     throw new LedgerError(code, message);
@@ -431,8 +465,8 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
     const c = path[i]!;
     if (sn === 0) bad('proof is longer than the path to the root');
     if (fn % 2 === 1 || fn === sn) {
-      fr = hashChildren(c, fr);
-      sr = hashChildren(c, sr);
+      fr = hashChildren(c, fr, hash);
+      sr = hashChildren(c, sr, hash);
       if (fn % 2 === 0) {
         while (fn % 2 === 0 && fn !== 0) {
           fn /= 2;
@@ -440,7 +474,7 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
         }
       }
     } else {
-      sr = hashChildren(sr, c);
+      sr = hashChildren(sr, c, hash);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
@@ -451,4 +485,79 @@ export function verifyConsistency(size1: number, size2: number, proof: readonly 
   const ok2 = equalBytes(sr, root2);
   if (!ok1) bad(`proof does not reproduce root1 of size ${size1}`);
   if (!ok2) bad(`proof does not reproduce root2 of size ${size2}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// In bulk: a bundle folds millions of leaves and an export writes millions of audit paths.
+
+/** MTH over leaf hashes given one at a time: {@link LeafFolder}. */
+export interface LeafFolder {
+  /** Leaves appended so far. */
+  readonly size: number;
+  append(leafHash: Uint8Array): void;
+  /** MTH of the leaves appended so far (RFC 9162 §2.1.1; HASH() for none). */
+  root(): Uint8Array;
+}
+
+/**
+ * MTH (RFC 9162 §2.1.1) over a stream of leaf hashes in O(log n) memory: the frontier of
+ * {@link appendLeaf}, without the stored-node bookkeeping a verifier does not need.
+ */
+export function leafFolder(hash: HashFn = sha256): LeafFolder {
+  const stack: Uint8Array[] = [];
+  let size = 0;
+  return {
+    get size() {
+      return size;
+    },
+    append(leafHash) {
+      let h = leafHash;
+      // Each trailing one-bit of size is a perfect subtree that now gets its right sibling.
+      for (let s = size; s % 2 === 1; s = (s - 1) / 2) h = hashChildren(stack.pop()!, h, hash);
+      stack.push(h);
+      size++;
+    },
+    root() {
+      if (size === 0) return hash(new Uint8Array(0));
+      let r = stack[stack.length - 1]!;
+      for (let i = stack.length - 2; i >= 0; i--) r = hashChildren(stack[i]!, r, hash);
+      return r;
+    },
+  };
+}
+
+/**
+ * Audit paths ({@link inclusionProof}'s, leaf side first) of many leaves of the tree of `size`
+ * leaves. Stored subtrees are read once each (up to 100,000 kept), and the ragged nodes of the
+ * tree's right edge, at most log2(size) of them, which inclusionProof recomputes for every proof,
+ * are computed once.
+ */
+export function inclusionPaths(read: NodeReader, size: number, hash: HashFn = sha256): (index: number) => Uint8Array[] {
+  const perfect = new Map<number, Uint8Array>();
+  const ragged = new Map<number, Uint8Array>();
+  const readCached = (level: number, index: number): Uint8Array => {
+    const key = index * 64 + level;
+    let h = perfect.get(key);
+    if (h === undefined) {
+      h = readNode(read, level, index);
+      if (perfect.size >= 100_000) perfect.clear();
+      perfect.set(key, h);
+    }
+    return h;
+  };
+  // Every range a path needs is either a perfect subtree or [lo, size): the latter keyed by lo.
+  const rangeHashOf = (lo: number, hi: number): Uint8Array => {
+    const n = hi - lo;
+    if (isPowerOfTwo(n) && lo % n === 0) return readCached(Math.log2(n), lo / n);
+    const hit = hi === size ? ragged.get(lo) : undefined;
+    if (hit !== undefined) return hit;
+    const k = splitPoint(n);
+    const h = hashChildren(rangeHashOf(lo, lo + k), rangeHashOf(lo + k, hi), hash);
+    if (hi === size) ragged.set(lo, h);
+    return h;
+  };
+  return (index) => {
+    if (!isSize(index) || index >= size) throw new RangeError(`no leaf ${index} in a tree of size ${size}`);
+    return auditPath(index, size, rangeHashOf);
+  };
 }

@@ -24,24 +24,27 @@
  * tests and benchmarks: `data-state` (pending; ok; fail: a check failed; unavailable: the
  * evidence could not be fetched, so nothing was checked, and a retry button shows), `data-verify-ms` (checking the evidence,
  * after it arrived), `data-fetch-ms`, `data-total-ms` (script start to verdict), `data-entries`,
- * `data-failed-seq`, `data-failed-check`, `data-runner` (worker or page), `data-operator-key-seqs` (entries
+ * `data-failed-seq`, `data-failed-check`, `data-failed-code` (the record check's code, docs/audit.md), `data-runner` (worker or page), `data-operator-key-seqs` (entries
  * signed with a recovery key the operator added: the badge says so, whatever the page around it says).
  *
  * The module has no side effects unless it runs in a page with a `#verify-config` element or in
  * that page's worker, so Node tests can import {@link verifyEvidence}.
  */
-import { equalBytes, fromBase64, fromBase64Url, fromHex } from '../core/bytes.js';
-import { verifyCheckpoint, type Checkpoint } from '../core/checkpoint.js';
+import type { Checkpoint } from '../core/checkpoint.js';
 import { nobleEd25519, type Ed25519 } from '../core/ed25519.js';
-import { signingMessage, verifyEntrySignature, type Entry } from '../core/entry.js';
+import { signingMessage, type Entry } from '../core/entry.js';
+import { nobleSha256Fn } from '../core/hash.js';
 import { canonicalBytes, parseJson } from '../core/jcs.js';
-import { hashLeaf, verifyInclusion } from '../core/merkle.js';
 import { parseVerifierKey, type VerifierKey } from '../core/note.js';
-import { LEDGER_SIGNER, memoryRegistry, registryEffects, signingKeyFor } from '../domain/registry.js';
 import type { Payload } from '../domain/schemas.js';
+import { checkCheckpoint } from '../verify/checkpoint.js';
+import type { VerifyCode } from '../verify/failure.js';
+import { checkInclusion, checkLeafHash } from '../verify/record.js';
+import { checkGenesisKey, checkGenesisPosition, isGenesisPosition, missingGenesis, replayRegistry, type RegistryReplay, type TrustedKey } from '../verify/registry.js';
+import { checkSignature } from '../verify/signature.js';
 import { keyedNobleEd25519 } from './keyed-ed25519.js';
 
-/** Which check failed; the page shows a translated label for each. */
+/** Which check failed; the page shows a translated label for each. The record checks' own code (src/verify) comes with it. */
 export type VerifyCheck = 'evidence' | 'checkpoint' | 'leafHash' | 'inclusion' | 'key' | 'signature' | 'missing';
 
 export type VerifyResult =
@@ -50,7 +53,11 @@ export type VerifyResult =
       /** Entries signed with a recovery key an operator added (domain/key-rules.ts), seen from the records themselves. */
       readonly operatorKeySeqs: readonly number[];
     }
-  | { readonly ok: false; readonly check: VerifyCheck; readonly seq: number | undefined; readonly detail: string; readonly seqs: readonly number[] };
+  | {
+      readonly ok: false; readonly check: VerifyCheck; readonly seq: number | undefined; readonly detail: string; readonly seqs: readonly number[];
+      /** The shared record check's code (docs/audit.md "Record checks"); undefined for the evidence's own checks (shape, cited entries). */
+      readonly verifyCode: VerifyCode | undefined;
+    };
 
 export interface VerifyOptions {
   /** Verifier key string pinned in the page (`origin+keyid+base64(0x01‖pubkey)`). */
@@ -75,6 +82,7 @@ class Failure extends Error {
     readonly check: VerifyCheck,
     readonly seq: number | undefined,
     message: string,
+    readonly verifyCode?: VerifyCode,
   ) {
     super(message);
   }
@@ -110,75 +118,56 @@ function parseEvidence(text: string): { code: unknown; ledgerKey: unknown; check
   return { code: doc['code'], ledgerKey: doc['ledgerKey'], checkpoint: doc['checkpoint'], records: records as EvidenceRecord[] };
 }
 
-/** An in-memory registry built from the evidence, read through the server's own rules. */
-function evidenceRegistry() {
-  const { view, apply } = memoryRegistry();
-  return { view, apply: (payload: Payload, seq: number) => apply(registryEffects(view, payload, seq)) };
-}
-
 /** The leaf hash of one record, checked against the served one and proved into the checkpoint. */
 function checkLeaf(r: EvidenceRecord, cp: Checkpoint): void {
   let leaf: Uint8Array;
   try {
-    leaf = hashLeaf(canonicalBytes(r.record));
+    leaf = canonicalBytes(r.record);
   } catch (e) {
-    throw new Failure('leafHash', r.seq, messageOf(e));
+    throw new Failure('leafHash', r.seq, messageOf(e), 'RECORD_LEAF_HASH');
   }
-  let served: Uint8Array;
-  try {
-    served = fromHex(r.leafHash, 32);
-  } catch (e) {
-    throw new Failure('leafHash', r.seq, messageOf(e));
-  }
-  if (!equalBytes(leaf, served)) throw new Failure('leafHash', r.seq, 'the record does not hash to its leaf hash: its content was altered');
-  try {
-    verifyInclusion(leaf, r.seq, cp.size, r.inclusion.map((h) => fromBase64(h)), cp.root);
-  } catch (e) {
-    throw new Failure('inclusion', r.seq, messageOf(e));
-  }
+  const hashed = checkLeafHash(nobleSha256Fn, leaf, r.leafHash);
+  if (hashed.failure !== undefined) throw new Failure('leafHash', r.seq, 'the record does not hash to its leaf hash: its content was altered', hashed.failure.code);
+  const included = checkInclusion(nobleSha256Fn, hashed.hash, r.seq, cp, r.inclusion);
+  if (included !== undefined) throw new Failure('inclusion', r.seq, included.message, included.code);
 }
 
-/** The signature of one entry, with the key the registry says was valid at its seq. */
-/** @returns whether the entry was signed with an operator-added (recovery) key */
-function checkSignature(r: EvidenceRecord, registry: ReturnType<typeof evidenceRegistry>, pinned: VerifierKey, pinnedKey: string, ed: Ed25519): boolean {
+/**
+ * The signature of one entry, with the key the registry says was valid at its seq (the genesis:
+ * the pinned key), then the entry's effect on the registry.
+ * @returns whether the entry was signed with an operator-added (recovery) key
+ */
+function checkEntry(r: EvidenceRecord, registry: RegistryReplay, pinned: TrustedKey, ed: Ed25519): boolean {
   const { payload, signature } = r.record.entry;
   if (!isObject(payload) || !isObject(signature) || typeof payload['signer'] !== 'string' || typeof signature['kid'] !== 'string') {
     throw new Failure('evidence', r.seq, 'entry has no payload signer or signature kid');
   }
   let publicKey: Uint8Array;
   let operatorAdded = false;
-  if (r.seq === 0) {
+  if (isGenesisPosition(r.seq, payload)) {
     // Genesis is the root of the registry: signed by the ledger key, which must be the pinned one.
-    if (payload.type !== 'ledger.genesis' || payload.signer !== LEDGER_SIGNER) throw new Failure('key', 0, 'seq 0 is not the ledger genesis');
-    let named: Uint8Array | undefined;
-    try {
-      named = fromBase64Url(String(payload['ledgerPublicKey']));
-    } catch {
-      named = undefined;
-    }
-    if (payload['ledgerKey'] !== pinnedKey || named === undefined || !equalBytes(named, pinned.publicKey)) {
-      throw new Failure('key', 0, 'the genesis names another ledger key than the one pinned in this page');
-    }
-    publicKey = pinned.publicKey;
+    const position = checkGenesisPosition(r.seq, payload);
+    if (position !== undefined) throw new Failure('key', r.seq, position.message, position.code);
+    const mismatch = checkGenesisKey(payload, signature.kid, pinned)[0];
+    if (mismatch !== undefined) throw new Failure('key', 0, 'the genesis names another ledger key than the one pinned in this page', mismatch.code);
+    publicKey = pinned.key.publicKey;
   } else {
-    try {
-      const key = signingKeyFor(registry.view, payload.signer, signature.kid, r.seq);
-      publicKey = key.publicKey;
-      operatorAdded = key.operatorAdded;
-    } catch (e) {
-      throw new Failure('key', r.seq, messageOf(e));
-    }
+    const key = registry.keyAt(payload.signer, signature.kid, r.seq);
+    if (!key.ok) throw new Failure('key', r.seq, key.failure.message, key.failure.code);
+    publicKey = key.value.publicKey;
+    operatorAdded = key.value.operatorAdded;
   }
+  let message: Uint8Array;
   try {
-    verifyEntrySignature(signingMessage(payload), signature, publicKey, ed);
+    message = signingMessage(payload);
   } catch (e) {
-    throw new Failure('signature', r.seq, messageOf(e));
+    throw new Failure('signature', r.seq, messageOf(e), 'RECORD_SIGNATURE');
   }
-  try {
-    registry.apply(payload as unknown as Payload, r.seq);
-  } catch (e) {
-    throw new Failure('key', r.seq, messageOf(e));
-  }
+  const bad = checkSignature(ed, message, signature, publicKey);
+  if (bad !== undefined) throw new Failure('signature', r.seq, bad.message, bad.code);
+  const effects = registry.effectsOf(payload as unknown as Payload, r.seq);
+  if (!effects.ok) throw new Failure('key', r.seq, effects.failure.message, effects.failure.code);
+  registry.apply(effects.value);
   return operatorAdded;
 }
 
@@ -194,26 +183,24 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
     try {
       pinned = parseVerifierKey(options.pinnedKey);
     } catch (e) {
-      throw new Failure('checkpoint', undefined, `the pinned ledger key is malformed: ${messageOf(e)}`);
+      throw new Failure('checkpoint', undefined, `the pinned ledger key is malformed: ${messageOf(e)}`, 'CHECKPOINT_SIGNATURE');
     }
     const ev = parseEvidence(evidenceText);
     if (options.code !== undefined && ev.code !== options.code) throw new Failure('evidence', undefined, `the evidence is for ${String(ev.code)}, not ${options.code}`);
-    if (ev.ledgerKey !== options.pinnedKey) throw new Failure('checkpoint', undefined, 'the evidence names another ledger key than the one pinned in this page');
-    let cp: Checkpoint;
-    try {
-      cp = verifyCheckpoint(ev.checkpoint, pinned, nobleEd25519);
-    } catch (e) {
-      throw new Failure('checkpoint', undefined, messageOf(e));
-    }
+    if (ev.ledgerKey !== options.pinnedKey) throw new Failure('checkpoint', undefined, 'the evidence names another ledger key than the one pinned in this page', 'CHECKPOINT_SIGNATURE');
+    const checked = checkCheckpoint(ev.checkpoint, pinned, nobleEd25519);
+    if (!checked.ok) throw new Failure('checkpoint', undefined, checked.failure.message, checked.failure.code);
+    const cp = checked.value;
     const records = [...ev.records].sort((a, b) => a.seq - b.seq);
-    if (records[0]?.seq !== 0) throw new Failure('missing', 0, 'the evidence lacks the genesis record (seq 0), the root of the key registry');
-    const registry = evidenceRegistry();
+    if (records[0]?.seq !== 0) throw new Failure('missing', 0, 'the evidence lacks the genesis record (seq 0), the root of the key registry', missingGenesis().code);
+    const registry = replayRegistry();
+    const trusted: TrustedKey = { text: options.pinnedKey, key: pinned };
     const ed = keyedNobleEd25519();
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       if (i > 0 && r.seq === records[i - 1]!.seq) throw new Failure('evidence', r.seq, 'record appears twice');
       checkLeaf(r, cp);
-      if (checkSignature(r, registry, pinned, options.pinnedKey, ed)) operatorKeySeqs.push(r.seq);
+      if (checkEntry(r, registry, trusted, ed)) operatorKeySeqs.push(r.seq);
       verified.push(r.seq);
       const pending = options.onProgress?.(i + 1, records.length);
       if (pending !== undefined) await pending;
@@ -224,8 +211,8 @@ export async function verifyEvidence(evidenceText: string, options: VerifyOption
     }
     return { ok: true, entries: verified.length, size: cp.size, origin: cp.origin, seqs: verified, operatorKeySeqs };
   } catch (e) {
-    if (e instanceof Failure) return { ok: false, check: e.check, seq: e.seq, detail: e.message, seqs: verified };
-    return { ok: false, check: 'evidence', seq: undefined, detail: messageOf(e), seqs: verified };
+    if (e instanceof Failure) return { ok: false, check: e.check, seq: e.seq, detail: e.message, seqs: verified, verifyCode: e.verifyCode };
+    return { ok: false, check: 'evidence', seq: undefined, detail: messageOf(e), seqs: verified, verifyCode: undefined };
   }
 }
 
@@ -394,7 +381,7 @@ async function runBadge(config: PageConfig, parts: BadgeParts): Promise<void> {
   };
   const t = config.t;
   const started = performance.now();
-  for (const key of ['entries', 'operatorKeySeqs', 'failedSeq', 'failedCheck', 'verifyMs', 'fetchMs', 'totalMs']) delete badge.dataset[key];
+  for (const key of ['entries', 'operatorKeySeqs', 'failedSeq', 'failedCheck', 'failedCode', 'verifyMs', 'fetchMs', 'totalMs']) delete badge.dataset[key];
   badge.dataset['state'] = 'pending';
   if (retry) retry.hidden = true;
   if (bar) {
@@ -432,6 +419,7 @@ async function runBadge(config: PageConfig, parts: BadgeParts): Promise<void> {
     const check = t.checks[result.check] ?? result.check;
     say(t.fail, result.seq === undefined ? fill(t.failNoSeqDetail, { check }) : fill(t.failDetail, { seq: result.seq, check }), result.detail);
     badge.dataset['failedCheck'] = result.check;
+    if (result.verifyCode !== undefined) badge.dataset['failedCode'] = result.verifyCode;
     if (result.seq !== undefined) badge.dataset['failedSeq'] = String(result.seq);
   }
   // Mark each cited fact: verified, or the one that failed.

@@ -117,7 +117,9 @@ t.test('a byte changed in an entry', async (t) => {
   t.ok(f, 'the leaf hash check names the record');
   t.match(f?.expected, /^[0-9a-f]{64}$/);
   t.match(f?.found, /^[0-9a-f]{64}$/);
-  t.ok(find(r, 'signature', (x) => x.seq === seq), 'and its signature no longer verifies');
+  t.equal(f?.verifyCode, 'RECORD_LEAF_HASH', 'with the record check\'s code');
+  t.match(formatDbFailure(f!), new RegExp(`^leaf-hash \\[seq ${seq}\\]: .* \\[RECORD_LEAF_HASH\\]$`), 'which the line for people ends with');
+  t.equal(find(r, 'signature', (x) => x.seq === seq)?.verifyCode, 'RECORD_SIGNATURE', 'and its signature no longer verifies');
   t.notOk(find(r, 'chain'), 'the stored hashes still chain: only the leaf changed');
   t.ok(find(r, 'projection'), 'the projections no longer match the log either');
 });
@@ -149,7 +151,7 @@ t.test('two records swapped', async (t) => {
   t.ok(fa && fb, 'both positions named');
   t.equal(fa?.found, `seq ${b}`);
   t.equal(fb?.found, `seq ${a}`);
-  t.ok(find(r, 'chain'), 'the chain breaks');
+  t.equal(find(r, 'chain')?.verifyCode, 'RECORD_CHAIN', 'the chain breaks');
   t.ok(find(r, 'merkle'), 'the stored tree disagrees');
   t.ok(find(r, 'checkpoint', (x) => /root/.test(x.message)), 'and so do the signed roots');
 });

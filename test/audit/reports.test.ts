@@ -162,19 +162,20 @@ t.test('a tampered report fails verification, naming the record', async (t) => {
   (forged.statements[1]!.record.entry.payload as unknown as { objects: Array<{ quantity: { value: number } }> }).objects[0]!.quantity.value = 300;
   const v = verifyReport(forged, ledgerKey);
   t.equal(v.ok, false);
-  t.match(v.failures, [{ check: 'leaf-hash', seq: r['r2']!.seq }]);
+  t.match(v.failures, [{ check: 'leaf-hash', seq: r['r2']!.seq, verifyCode: 'RECORD_LEAF_HASH' }]);
 
   const rehashed = JSON.parse(JSON.stringify(forged)) as HandoffReport;
   const st = rehashed.statements[1]! as { leafHash: string; record: unknown };
   st.leafHash = toHex(hashLeaf(utf8(canonicalize(st.record))));
   const v2 = verifyReport(rehashed, ledgerKey);
   t.same(v2.failures.map((f) => f.check).sort(), ['facts', 'inclusion', 'signature'], 'a recomputed leaf hash is neither included nor signed (and the summary no longer matches it)');
+  t.same(v2.failures.map((f) => f.verifyCode ?? null).sort(), ['RECORD_INCLUSION', 'RECORD_SIGNATURE', null], 'each record check names its code; the summary check is the report\'s own');
 
   const other = await makeLedger();
   const otherKey = other.ledger.verifierKey;
   await other.close();
   const wrongKey = verifyReport(report, otherKey);
-  t.match(wrongKey.failures, [{ check: 'ledger-key' }, { check: 'checkpoint' }]);
+  t.match(wrongKey.failures, [{ check: 'ledger-key' }, { check: 'checkpoint', verifyCode: 'CHECKPOINT_SIGNATURE' }]);
   t.equal(verifyReport(report).keySource, 'report', 'without a pinned key: self-consistency only');
 
   // The summary is derived, not signed: edited there, the report must not verify either.

@@ -166,7 +166,8 @@ t.test('edited records', async (t) => {
   names(t, r, 'leaf-hash', seq);
   const f = r.failures.find((x) => x.check === 'leaf-hash')!;
   t.equal(f.line, line + 1, 'with its line number');
-  t.match(f, { expected: /^[0-9a-f]{64}$/, found: JSON.parse(linesOf(full)[line]!).leafHash });
+  t.match(f, { expected: /^[0-9a-f]{64}$/, found: JSON.parse(linesOf(full)[line]!).leafHash, verifyCode: 'RECORD_LEAF_HASH' });
+  t.match(formatBundleReport(r), new RegExp(`line ${line + 1}, seq ${seq}: leaf-hash: .* \\[RECORD_LEAF_HASH\\]\n`), 'the text names the code at the end of the line');
   names(t, r, 'signature', seq);
   names(t, r, 'merkle-root');
   names(t, r, 'end', null, 'the end line digest');
@@ -345,6 +346,8 @@ t.test('key validity is positional (forged logs)', async (t) => {
   t.same(bySeq(10), [['registry', 'LEDGER_PERMISSION_DENIED']], 'seq 10: only an operator registers');
   t.same(bySeq(11), [['signature', 'LEDGER_SIGNATURE_INVALID']], 'seq 11: a signature by another key');
   t.same(bySeq(12), [['signing-key', 'LEDGER_PERMISSION_DENIED']], 'seq 12: the ledger key signs only genesis');
+  const codesAt = (seq: number) => r.failures.filter((f) => f.seq === seq).map((f) => f.verifyCode);
+  t.same([3, 7, 9, 10, 11, 12].map(codesAt), [['RECORD_KEY_UNKNOWN'], ['RECORD_KEY_UNKNOWN'], ['RECORD_KEY_UNKNOWN', 'REGISTRY_ENTRY'], ['REGISTRY_ENTRY'], ['RECORD_SIGNATURE'], ['RECORD_KEY_UNKNOWN']], 'each with its record check\'s code');
   t.same(r.failures.filter((f) => f.seq === null || f.seq < 2), [], 'hashes, root and checkpoint hold');
   t.ok(r.checked.root);
 
@@ -352,6 +355,7 @@ t.test('key validity is positional (forged logs)', async (t) => {
   const scoped = log.bundle({ kind: 'code', code: 'urn:trace:sup:lot-2', direction: 'both' }, (s) => s === 5);
   const r2 = await verifyText(scoped, { trustedKey: log.ledgerKey });
   names(t, r2, 'scope', 0, 'no genesis');
+  t.equal(r2.failures.find((f) => f.check === 'scope')?.verifyCode, 'REGISTRY_CLOSURE');
   names(t, r2, 'signing-key', 5, 'the signer is unknown');
   const withRegistry = log.bundle({ kind: 'code', code: 'urn:trace:sup:lot-2', direction: 'both' }, (s) => [0, 1, 4, 5].includes(s));
   t.ok((await verifyText(withRegistry, { trustedKey: log.ledgerKey })).ok, 'with genesis, registration and key addition it holds');
