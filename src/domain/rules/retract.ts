@@ -87,22 +87,9 @@ function undoEntry(undo: Undo, tp: Payload, seq: number): void {
       undoHolding('produced', tp.signer, -1);
       codes('produced').forEach((code) => effects.push({ kind: 'object.delete', code }, { kind: 'edges.delete', output: code }));
       break;
-    case 'aggregate': {
-      const parent = codes('packed-into')[0]!;
-      dependOn([parent]);
-      touches.filter((x) => x.role === 'packed').forEach((x) => {
-        // A containment row at 0 still means "travelled in the unit" (downstream and the export
-        // follow it after a disaggregate). When no other standing aggregate packed this child
-        // here, the row is dropped, so every reader sees the log as if the entry never was.
-        const packedByOthers = view.standingPackings(parent, x.code).some((s) => s !== t);
-        effects.push(
-          packedByOthers ? { kind: 'contain.add', parent, child: x.code, delta: -x.quantity! } : { kind: 'contain.drop', parent, child: x.code },
-          { kind: 'holding.add', code: x.code, holder: tp.signer, delta: x.quantity! },
-        );
-      });
-      if (view.object(parent)?.createdSeq === t) effects.push({ kind: 'holding.add', code: parent, holder: tp.signer, delta: -MICRO }, { kind: 'object.delete', code: parent });
+    case 'aggregate':
+      undoAggregate(undo, tp);
       break;
-    }
     case 'disaggregate': {
       const parent = codes('unpacked-from')[0]!;
       // The parent too: once it moved on (shipped, packed, refilled), putting the children back
@@ -128,22 +115,7 @@ function undoEntry(undo: Undo, tp: Payload, seq: number): void {
       break;
     }
     case 'track':
-      if (tp.objects !== undefined) {
-        const customer = customerHolder(tp.signer, tp.recipient!);
-        const [from, to] = tp.status === 'delivered' ? [tp.signer, customer] : [customer, tp.signer];
-        dependOn(codes('delivered', 'returned'), tp.signer);
-        // The customer is not a participant: a return from them may be signed by anyone, and may
-        // have taken back what this delivery handed over.
-        if (tp.status === 'delivered') {
-          view.laterTouches(codes('delivered'), t).filter((s) => {
-            const later = view.payloadAt(s);
-            return later.type === 'track' && later.status === 'returned' && later.recipient === tp.recipient;
-          }).forEach((s) => dependents.add(s));
-        }
-        touches.filter((x) => x.role === 'delivered' || x.role === 'returned').forEach((x) => {
-          effects.push({ kind: 'holding.add', code: x.code, holder: from, delta: x.quantity! }, { kind: 'holding.add', code: x.code, holder: to, delta: -x.quantity! });
-        });
-      }
+      if (tp.objects !== undefined) undoCustomerHandover(undo, tp);
       break;
     case 'recall':
       codes('recalled').forEach((code) => {
@@ -154,4 +126,41 @@ function undoEntry(undo: Undo, tp: Payload, seq: number): void {
     case 'inspect':
       break;
   }
+}
+
+/** An aggregate: its children go back to the signer, and a unit it created goes away. */
+function undoAggregate(undo: Undo, tp: P<'aggregate'>): void {
+  const { view, seq: t, touches, effects, codes, dependOn } = undo;
+  const parent = codes('packed-into')[0]!;
+  dependOn([parent]);
+  touches.filter((x) => x.role === 'packed').forEach((x) => {
+    // A containment row at 0 still means "travelled in the unit" (downstream and the export
+    // follow it after a disaggregate). When no other standing aggregate packed this child
+    // here, the row is dropped, so every reader sees the log as if the entry never was.
+    const packedByOthers = view.standingPackings(parent, x.code).some((s) => s !== t);
+    effects.push(
+      packedByOthers ? { kind: 'contain.add', parent, child: x.code, delta: -x.quantity! } : { kind: 'contain.drop', parent, child: x.code },
+      { kind: 'holding.add', code: x.code, holder: tp.signer, delta: x.quantity! },
+    );
+  });
+  if (view.object(parent)?.createdSeq === t) effects.push({ kind: 'holding.add', code: parent, holder: tp.signer, delta: -MICRO }, { kind: 'object.delete', code: parent });
+}
+
+/** A delivery to, or a return from, an end customer: the quantities go back the other way. */
+function undoCustomerHandover(undo: Undo, tp: P<'track'>): void {
+  const { view, seq: t, touches, effects, dependents, codes, dependOn } = undo;
+  const customer = customerHolder(tp.signer, tp.recipient!);
+  const [from, to] = tp.status === 'delivered' ? [tp.signer, customer] : [customer, tp.signer];
+  dependOn(codes('delivered', 'returned'), tp.signer);
+  // The customer is not a participant: a return from them may be signed by anyone, and may
+  // have taken back what this delivery handed over.
+  if (tp.status === 'delivered') {
+    view.laterTouches(codes('delivered'), t).filter((s) => {
+      const later = view.payloadAt(s);
+      return later.type === 'track' && later.status === 'returned' && later.recipient === tp.recipient;
+    }).forEach((s) => dependents.add(s));
+  }
+  touches.filter((x) => x.role === 'delivered' || x.role === 'returned').forEach((x) => {
+    effects.push({ kind: 'holding.add', code: x.code, holder: from, delta: x.quantity! }, { kind: 'holding.add', code: x.code, holder: to, delta: -x.quantity! });
+  });
 }
