@@ -7,7 +7,7 @@
 import { fromMicro } from './quantity.js';
 import type { ShipmentRow } from './rules.js';
 import type { Payload } from './schemas.js';
-import type { TraceReader, TraceTouch } from './trace.js';
+import type { TraceReader, TraceTouch } from './trace/reader.js';
 
 type P<T extends Payload['type']> = Extract<Payload, { type: T }>;
 const qty = (micro: number, unit: string) => ({ value: fromMicro(micro), unit });
