@@ -49,6 +49,8 @@ export interface QrRoutesOptions {
 
 const UNITS: Readonly<Record<string, string>> = { KGM: 'kg', TNE: 't', GRM: 'g', H87: 'pcs', C62: 'pcs', MTR: 'm', MTK: 'm²', MTQ: 'm³', LTR: 'l' };
 
+// Over 80 lines: a list of route registrations (QR SVG, QR PNG, the label sheet) sharing the PNG
+// worker and resolve(); most of the length is their OpenAPI schemas.
 export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl = () => DEFAULT_PUBLIC_URL, pngCache = createQrPngCache() }) => {
   // PNGs are drawn off the event loop (qr-worker.ts); the worker ends with the app.
   const pngWorker = startQrWorker();
