@@ -1,6 +1,7 @@
 /** `qr` (one code's QR image, offline) and `labels` (an A4 sheet of labels, from the service). */
 import { digitalLinkUri, parseCode } from '../../core/codes.js';
-import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../../http/qr.js';
+import { LABELS_PER_SHEET } from '../../http/label-sheet.js';
+import { QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, qrPng, qrSvg } from '../../http/qr.js';
 import { parse, required } from '../args.js';
 import { UsageError } from '../cli-error.js';
 import { writeOutput } from '../files.js';

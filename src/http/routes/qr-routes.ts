@@ -11,7 +11,8 @@ import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
 import { codeParams as params } from '../schemas/common.js';
-import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrSvg, type Label } from '../qr.js';
+import { LABELS_PER_SHEET, labelSheetSvg, type Label } from '../label-sheet.js';
+import { QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, qrSvg } from '../qr.js';
 import { startQrWorker } from '../qr-worker.js';
 import { createQrPngCache, type QrPngCache } from '../qr-cache.js';
 
