@@ -110,30 +110,12 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       await app.close();
       await closeData();
     })());
-  if (o.handleSignals ?? true) {
-    // Listening does not wait for the verification; a log that fails it is not served at all.
-    ledger.verified.catch((e: unknown) => {
-      const code = (e as { code?: unknown }).code;
-      process.stderr.write(`trace-ledger: ${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message.split('\n')[0]}\n`);
-      void close().finally(() => process.exit(1));
-    });
-    const stop = (signal: string) => {
-      if (closing !== undefined) return;
-      log(`\n${signal}: stopping`);
-      void close().then(() => process.exit(0));
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  }
+  if (o.handleSignals ?? true) exitOnFailureOrSignal(ledger.verified, () => closing !== undefined, close, log);
 
   let demoLines: string[] = [];
   if (o.demo) {
     try {
-      await ledger.verified; // the demo is seeded with writes
-      // The demo's entries would be refused while the derived tables are still being verified.
-      if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived tables failed verification: not seeding the demo');
-      const { highlights: h } = await seedDemo(base, o.db, log);
-      demoLines = demoUrls(base, h);
+      demoLines = await seedDemoWhenReady(data, base, o.db, log);
     } catch (e) {
       // Otherwise the CLI would report the failure and keep listening.
       await close();
@@ -142,6 +124,35 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   }
   log(serveBanner({ origin: ledger.origin, base, publicUrl: chosen, size: ledger.size(), db: o.db, demo: o.demo, demoLines }).join('\n'));
   return { url: base, publicUrl: chosen.url, close, verified: ledger.verified };
+}
+
+/**
+ * For the CLI: a log that fails its start-up verification is not served (exit 1), and SIGINT or
+ * SIGTERM stop the service once (exit 0).
+ */
+function exitOnFailureOrSignal(verified: Promise<void>, isClosing: () => boolean, close: () => Promise<void>, log: (s: string) => void): void {
+  // Listening does not wait for the verification; a log that fails it is not served at all.
+  verified.catch((e: unknown) => {
+    const code = (e as { code?: unknown }).code;
+    process.stderr.write(`trace-ledger: ${typeof code === 'string' ? `${code}: ` : ''}${(e as Error).message.split('\n')[0]}\n`);
+    void close().finally(() => process.exit(1));
+  });
+  const stop = (signal: string) => {
+    if (isClosing()) return;
+    log(`\n${signal}: stopping`);
+    void close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `serve --demo`: seed the demo through the listening service once it takes writes; the banner's demo lines. */
+async function seedDemoWhenReady(data: OpenDataDir, base: string, db: string, log: (s: string) => void): Promise<string[]> {
+  await data.ledger.verified; // the demo is seeded with writes
+  // The demo's entries would be refused while the derived tables are still being verified.
+  if ((await data.derivedVerifier.startup) !== 'ok') throw new Error('the derived tables failed verification: not seeding the demo');
+  const { highlights: h } = await seedDemo(base, db, log);
+  return demoUrls(base, h);
 }
 
 export interface BannerFacts {

@@ -155,3 +155,11 @@ export function sealRebuiltState(db: string, store: LedgerStore): void {
   }
   writeDerivedSeal(db, readPrivateKey(keyPath), { size: store.size(), tables: digestDerived(store) });
 }
+
+/**
+ * The store of the database `db`, for a command that works on it without a ledger (`rebuild`);
+ * the caller holds the data-directory lock and closes the store.
+ */
+export function openStore(db: string): LedgerStore {
+  return openSqliteStore(db);
+}

@@ -98,6 +98,8 @@ export function negotiate(accept: string | undefined): Wanted {
   return best;
 }
 
+// Over 80 lines: the plugin is the owner of the resolved-answer cache, which resolve() and handle()
+// share as closures, and the routes that use it; splitting them apart would hand the cache around.
 export const resolverRoutes: FastifyPluginAsync<ResolverOptions> = async (app: FastifyInstance, { ledger, publicUrl, testHooks }) => {
   /** The object a request names, falling back from an unknown serial to its lot. */
   async function resolve(code: ObjectCode): Promise<{ canonical: string; resolvedFrom?: string }> {

@@ -14,7 +14,8 @@ import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { create as createQr, type QRCodeErrorCorrectionLevel } from 'qrcode';
 import { buildApp } from '../../src/http/app.js';
-import { escapeXml, humanReadable, labelSheetSvg, LABELS_PER_SHEET, qrMatrix, qrPng, qrSvg, wrapText } from '../../src/http/qr.js';
+import { humanReadable, labelSheetSvg, LABELS_PER_SHEET, wrapText } from '../../src/http/label-sheet.js';
+import { escapeXml, qrMatrix, qrPng, qrSvg } from '../../src/http/qr.js';
 import { parseCode } from '../../src/core/codes.js';
 import { makeLedger, party, type TestLedger } from '../helpers.js';
 

@@ -110,6 +110,8 @@ export function tamperEvidence<E extends { records: Array<{ seq: number; record:
   return evidence;
 }
 
+// Over 80 lines: a list of route registrations (badge script, stylesheet, customer page, the test hook),
+// each short; most of the length is their OpenAPI schemas.
 export const assetRoutes: FastifyPluginAsync<AssetRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl, testHooks }) => {
   // A listening service bundles right away, so the first phone to scan a QR does not wait for
   // esbuild; a failure here is reported by the first request that needs the script.

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { notReadyError } from '../../ledger/readiness.js';
-import { createCheckpointGate } from '../checkpoint-gate.js';
+import { createCheckpointGate, type CheckpointGate } from '../checkpoint-gate.js';
 import { EXAMPLE_ENTRY } from '../entry-example.js';
 import { json, problems } from '../openapi.js';
 import { entryRef, recordView } from '../schemas/common.js';
@@ -25,6 +25,15 @@ export interface LedgerRoutesOptions {
 
 export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app: FastifyInstance, { ledger, checkpointMinIntervalMs }) => {
   const gate = createCheckpointGate(ledger, checkpointMinIntervalMs === undefined ? {} : { minIntervalMs: checkpointMinIntervalMs });
+  entryRoutes(app, ledger);
+  checkpointRoutes(app, ledger, gate);
+  proofRoutes(app, ledger);
+  participantRoutes(app, ledger);
+  healthRoutes(app, ledger);
+};
+
+/** Submitting entries and reading records. */
+function entryRoutes(app: FastifyInstance, ledger: Ledger): void {
   app.post(
     '/v1/entries',
     {
@@ -88,7 +97,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
       return { records, next: last !== undefined && records.length === limit ? last.record.seq : null };
     },
   );
+}
 
+/** The signed checkpoints and the key that verifies them. */
+function checkpointRoutes(app: FastifyInstance, ledger: Ledger, gate: CheckpointGate): void {
   app.get(
     '/v1/checkpoint',
     {
@@ -143,7 +155,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
       return { checkpoints: ledger.checkpointHistory(limit, before).map((c) => ({ size: c.size, signedAt: c.signedAt, note: c.note })) };
     },
   );
+}
 
+/** Inclusion and consistency proofs (RFC 9162 §2.1.3, §2.1.4). */
+function proofRoutes(app: FastifyInstance, ledger: Ledger): void {
   app.get(
     '/v1/proofs/inclusion',
     {
@@ -183,7 +198,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
       return ledger.consistencyProof(from, to);
     },
   );
+}
 
+/** The registry: participants and their keys. */
+function participantRoutes(app: FastifyInstance, ledger: Ledger): void {
   app.get(
     '/v1/participants',
     {
@@ -212,7 +230,10 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
     },
     async (request) => ledger.participant((request.params as { id: string }).id),
   );
+}
 
+/** Liveness and readiness, for load balancers and operators. */
+function healthRoutes(app: FastifyInstance, ledger: Ledger): void {
   app.get(
     '/healthz',
     {
@@ -249,4 +270,4 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app:
       return { status: 'ready', size: ledger.size() };
     },
   );
-};
+}

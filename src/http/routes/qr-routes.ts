@@ -11,7 +11,8 @@ import { LedgerError } from '../../core/errors.js';
 import type { Ledger } from '../../ledger.js';
 import { problems } from '../openapi.js';
 import { codeParams as params } from '../schemas/common.js';
-import { LABELS_PER_SHEET, QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, labelSheetSvg, qrSvg, type Label } from '../qr.js';
+import { LABELS_PER_SHEET, labelSheetSvg, type Label } from '../label-sheet.js';
+import { QR_PNG_SIZE_MAX, QR_SIZE_MAX, QR_SIZE_MIN, qrSvg } from '../qr.js';
 import { startQrWorker } from '../qr-worker.js';
 import { createQrPngCache, type QrPngCache } from '../qr-cache.js';
 
@@ -49,6 +50,8 @@ export interface QrRoutesOptions {
 
 const UNITS: Readonly<Record<string, string>> = { KGM: 'kg', TNE: 't', GRM: 'g', H87: 'pcs', C62: 'pcs', MTR: 'm', MTK: 'm²', MTQ: 'm³', LTR: 'l' };
 
+// Over 80 lines: a list of route registrations (QR SVG, QR PNG, the label sheet) sharing the PNG
+// worker and resolve(); most of the length is their OpenAPI schemas.
 export const qrRoutes: FastifyPluginAsync<QrRoutesOptions> = async (app: FastifyInstance, { ledger, publicUrl = () => DEFAULT_PUBLIC_URL, pngCache = createQrPngCache() }) => {
   // PNGs are drawn off the event loop (qr-worker.ts); the worker ends with the app.
   const pngWorker = startQrWorker();

@@ -13,6 +13,8 @@ export interface TraceRoutesOptions {
   readonly ledger: Ledger;
 }
 
+// Over 80 lines: one route() helper and the table of trace routes it registers, each mostly its
+// OpenAPI documentation.
 export const traceRoutes: FastifyPluginAsync<TraceRoutesOptions> = async (app: FastifyInstance, { ledger }) => {
   const code = (request: { params: unknown }) => (request.params as { code: string }).code;
   interface Doc {
