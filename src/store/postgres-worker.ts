@@ -102,15 +102,19 @@ function main(): void {
       await run(`RELEASE SAVEPOINT ${savepointName(name)}`);
     },
     close: () => client.end(),
-  };
-  serveSyncCalls(
-    async (op, args) => {
-      const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
-      if (handler === undefined) throw new TypeError(`the PostgreSQL store has no request ${op}`);
-      return handler(...(args as never[]));
+    /** Writes the caller queued, in order, then its request (src/store/postgres.ts). */
+    many: async (writes: ReadonlyArray<readonly [string, readonly unknown[]]>, op: string, args: readonly unknown[]) => {
+      for (const [w, a] of writes) await dispatch(w, a);
+      return dispatch(op, args);
     },
-    (e) => classifyError(e, data.shownUrl),
-  );
+    flush: async () => undefined,
+  };
+  const dispatch = (op: string, args: readonly unknown[]): Promise<unknown> => {
+    const handler = Object.hasOwn(handlers, op) ? handlers[op] : undefined;
+    if (handler === undefined) throw new TypeError(`the PostgreSQL store has no request ${op}`);
+    return handler(...(args as never[]));
+  };
+  serveSyncCalls(async (op, args) => dispatch(op, args), (e) => classifyError(e, data.shownUrl));
 }
 
 const savepointName = (name: string): string => {
