@@ -145,12 +145,14 @@ async function applyDomainEffect(sql: Sql, e: DomainEffect): Promise<void> {
       await sql('DELETE FROM containment WHERE parent = $1', [e.code]);
       break;
     case 'holding.add': {
-      const [row] = await sql<{ quantity: number }>(
-        'INSERT INTO holdings (code, holder, quantity) VALUES ($1, $2, $3) ON CONFLICT (code, holder) DO UPDATE SET quantity = holdings.quantity + excluded.quantity RETURNING quantity',
+      await sql(
+        'INSERT INTO holdings (code, holder, quantity) VALUES ($1, $2, $3) ON CONFLICT (code, holder) DO UPDATE SET quantity = holdings.quantity + excluded.quantity',
         [e.code, e.holder, e.delta],
       );
-      // An emptied holding is no row at all, as in the SQLite store (and in a rebuild).
-      if (row?.quantity === 0) await sql('DELETE FROM holdings WHERE code = $1 AND holder = $2 AND quantity = 0', [e.code, e.holder]);
+      // An emptied holding is no row at all, as in the SQLite store (and in a rebuild). No other
+      // row is ever at 0, so this deletes only the one just emptied (without reading it back: the
+      // writes of a commit are sent together, src/store/postgres-worker.ts).
+      await sql('DELETE FROM holdings WHERE code = $1 AND holder = $2 AND quantity = 0', [e.code, e.holder]);
       break;
     }
     case 'edge.insert':

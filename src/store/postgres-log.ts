@@ -2,7 +2,8 @@
  * The log, the registry and the GS1 prefixes in PostgreSQL: the SQL behind those store methods,
  * run on the store's worker thread (src/store/postgres-worker.ts). Each function is one store
  * method; its answer is sent back to the calling thread as is (structured clone), so it returns
- * plain data in the shapes of src/store/store.ts and src/domain/registry.ts.
+ * plain data in the shapes of src/store/store.ts and src/domain/registry.ts. Writes never read
+ * their own results: the worker may collect them and send them to the server together.
  */
 import type { Delegation, PrefixAssignment, PrefixEffect } from '../domain/prefixes.js';
 import type { KeyRecord, ParticipantRecord, RegistryEffect } from '../domain/registry.js';
@@ -151,11 +152,13 @@ export function logOps(sql: Sql) {
             );
             break;
           }
-          case 'key.revoke': {
-            const k = await key(e.kid);
-            if (k !== undefined) await sql('UPDATE participant_keys SET revoked_seq = $1 WHERE added_seq = $2 AND kid = $3 AND revoked_seq IS NULL', [e.seq, k.addedSeq, e.kid]);
+          case 'key.revoke':
+            // The key that key(kid) finds: its newest row.
+            await sql(
+              'UPDATE participant_keys SET revoked_seq = $1 WHERE kid = $2 AND revoked_seq IS NULL AND added_seq = (SELECT MAX(added_seq) FROM participant_keys WHERE kid = $2)',
+              [e.seq, e.kid],
+            );
             break;
-          }
           default:
             await applyPrefixEffect(e);
         }

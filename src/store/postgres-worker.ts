@@ -17,6 +17,7 @@ import { serveSyncCalls, type SyncCallError } from '../platform/sync-call.js';
 import { derivedOps } from './postgres-derived.js';
 import { domainOps } from './postgres-domain.js';
 import { logOps, type Sql } from './postgres-log.js';
+import { inlineStatement } from './postgres-literal.js';
 import { APPEND_ONLY, POSTGRES_MIGRATIONS } from './postgres-schema.js';
 
 export interface WorkerData {
@@ -86,6 +87,31 @@ function main(): void {
   const run = async (text: string): Promise<void> => {
     await client.query(text);
   };
+  // The writes the caller queued (src/store/postgres.ts) are collected as literal statements and
+  // sent as one simple query: one round trip to the server for a commit's records, nodes and
+  // effects instead of one per statement. Write operations never read their own results.
+  let collected: string[] = [];
+  const collect: Sql = async <R>(text: string, values: readonly unknown[] = []) => {
+    collected.push(inlineStatement(text, values.map(toDriver)));
+    return [] as R[];
+  };
+  const log = logOps(collect);
+  const domain = domainOps(collect);
+  const writes: Record<string, (...args: never[]) => Promise<unknown>> = {
+    insertRecord: log.insertRecord, insertNodes: log.insertNodes, applyEffects: log.applyEffects, insertCheckpoint: log.insertCheckpoint,
+    setMeta: log.setMeta, applyDomainEffects: domain.applyDomainEffects,
+  };
+  async function runWrites(queued: ReadonlyArray<readonly [string, readonly unknown[]]>): Promise<void> {
+    collected = [];
+    for (const [op, args] of queued) {
+      const write = Object.hasOwn(writes, op) ? writes[op] : undefined;
+      if (write === undefined) throw new TypeError(`${op} is not a write the PostgreSQL store can queue`);
+      await write(...(args as never[]));
+    }
+    const text = collected.join(';\n');
+    collected = [];
+    if (text !== '') await client.query(text);
+  }
   const handlers: Record<string, (...args: never[]) => Promise<unknown>> = {
     ...logOps(sql),
     ...domainOps(sql),
@@ -103,8 +129,8 @@ function main(): void {
     },
     close: () => client.end(),
     /** Writes the caller queued, in order, then its request (src/store/postgres.ts). */
-    many: async (writes: ReadonlyArray<readonly [string, readonly unknown[]]>, op: string, args: readonly unknown[]) => {
-      for (const [w, a] of writes) await dispatch(w, a);
+    many: async (queued: ReadonlyArray<readonly [string, readonly unknown[]]>, op: string, args: readonly unknown[]) => {
+      await runWrites(queued);
       return dispatch(op, args);
     },
     flush: async () => undefined,

@@ -94,6 +94,17 @@ async function run(): Promise<void> {
     t.equal(store.size(), 2, 'the connection goes on after refused writes');
   });
 
+  t.test('text and bytes written in a transaction (sent as literals) read back unchanged', async (t) => {
+    const { store } = await fresh(t);
+    const texts = ["o'hara", 'back\\slash \\x00', "both \\' and '", 'π ✓ 😀', '$1 $$ $2', ''];
+    store.transaction(() => texts.forEach((v, i) => store.setMeta(`k${i}`, v)));
+    t.same(texts.map((_, i) => store.meta(`k${i}`)), texts);
+    const r = fakeRecord(0, { signer: "sig'ner\\", leaf: new Uint8Array([0, 39, 92, 255]) });
+    store.transaction(() => store.insertRecord(r));
+    t.same(store.record(0)!.leaf, r.leaf);
+    t.same(store.entryBySignerId(r.signer, r.entryId)?.seq, 0);
+  });
+
   t.test('opening: what the database holds, and whether it can be reached', async (t) => {
     const cluster = await pg.cluster();
     const url = await cluster.createDatabase();
