@@ -137,6 +137,62 @@ async function run(): Promise<void> {
     t.equal(codeOf(() => ro.transaction(() => ro.setMeta('a', 'b'))), 'LEDGER_STORE_UNWRITABLE', 'and refuses writes');
   });
 
+  t.test('the start-up check finds a log changed by someone who could switch the triggers off', async (t) => {
+    const cluster = await pg.cluster();
+    const url = await cluster.createDatabase();
+    const ledgerSeed = new Uint8Array(32).fill(3);
+    const operator = party('operator');
+    {
+      const store = openPostgresStore(url);
+      const ledger = openLedger({ store, origin: ORIGIN, ledgerSeed });
+      await ledger.initGenesis({ operator: { id: operator.id, name: 'Operator', publicKey: operator.publicKey } });
+      await submitDemo(ledger, operator.seed);
+      ledger.checkpoint(ledger.size());
+      await ledger.close();
+      await store.close();
+    }
+    /** Open as the service does; the close is ours. The start-up check of a small log runs in the open. */
+    const reopen = async (): Promise<unknown> => {
+      const store = openPostgresStore(url);
+      try {
+        const ledger = openLedger({ store, origin: ORIGIN, ledgerSeed });
+        await ledger.verified;
+        await ledger.close();
+        return 'opened';
+      } catch (e) {
+        return (e as { code?: unknown }).code;
+      } finally {
+        await store.close();
+      }
+    };
+    t.equal(await reopen(), 'opened', 'control: the untouched log opens');
+    // A superuser's session in replica mode fires no ordinary triggers: what an operator with
+    // full rights could do. Each change is undone after its check, for the next one.
+    const admin = await cluster.connect(url);
+    t.teardown(() => admin.end());
+    await admin.query('SET session_replication_role = replica');
+    const size = Number((await admin.query('SELECT MAX(seq) + 1 AS n FROM records')).rows[0].n);
+    const level = Math.floor(Math.log2(size)); // the largest perfect subtree is on the frontier
+    const cases: Array<[string, string, string]> = [
+      ["a byte of the last record's leaf", `UPDATE records SET leaf = set_byte(leaf, 10, get_byte(leaf, 10) # 1) WHERE seq = ${size - 1}`,
+        `UPDATE records SET leaf = set_byte(leaf, 10, get_byte(leaf, 10) # 1) WHERE seq = ${size - 1}`],
+      ["the last record's chain hash", `UPDATE records SET chain_hash = set_byte(chain_hash, 0, get_byte(chain_hash, 0) # 128) WHERE seq = ${size - 1}`,
+        `UPDATE records SET chain_hash = set_byte(chain_hash, 0, get_byte(chain_hash, 0) # 128) WHERE seq = ${size - 1}`],
+      ['a Merkle node on the frontier', `UPDATE merkle_nodes SET hash = set_byte(hash, 0, get_byte(hash, 0) # 1) WHERE level = ${level} AND idx = 0`,
+        `UPDATE merkle_nodes SET hash = set_byte(hash, 0, get_byte(hash, 0) # 1) WHERE level = ${level} AND idx = 0`],
+      ["the latest checkpoint's root", 'UPDATE checkpoints SET root = set_byte(root, 0, get_byte(root, 0) # 1) WHERE id = (SELECT MAX(id) FROM checkpoints)',
+        'UPDATE checkpoints SET root = set_byte(root, 0, get_byte(root, 0) # 1) WHERE id = (SELECT MAX(id) FROM checkpoints)'],
+      ['the last record deleted', `CREATE TEMP TABLE kept AS SELECT * FROM records WHERE seq = ${size - 1}; DELETE FROM records WHERE seq = ${size - 1}`,
+        'INSERT INTO records SELECT * FROM kept; DROP TABLE kept'],
+    ];
+    for (const [what, tamper, undo] of cases) {
+      await admin.query(tamper);
+      t.equal(await reopen(), 'LEDGER_STORE_CORRUPT', what);
+      await admin.query(undo);
+    }
+    t.equal(await reopen(), 'opened', 'with every change undone the log opens again');
+  });
+
   t.test('derived rows: the same texts as SQLite, so a replay into SQLite matches a PostgreSQL ledger row for row', async (t) => {
     const { store } = await fresh(t);
     const ledger = openLedger({ store, origin: ORIGIN, ledgerSeed: new Uint8Array(32).fill(7) });
