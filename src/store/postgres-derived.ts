@@ -1,6 +1,6 @@
 /**
  * The derived tables (registry and projections) in PostgreSQL, read a page at a time in
- * primary-key order, and emptied before a rebuild: what src/derived-state.ts compares and digests.
+ * primary-key order, and emptied before a rebuild: what src/ledger/derived-state.ts compares and digests.
  *
  * A row's text must be the one the SQLite store gives (src/store/sqlite-derived.ts), because the
  * background check compares a live PostgreSQL ledger with a replay into a scratch SQLite store,

@@ -1,7 +1,7 @@
 /**
  * The derived tables (registry and traceability projections) read a page at a time in primary-key
  * order, each row as its key and one text of all its columns: what the derived-state digest and
- * the comparison with a replay of the log (src/derived-state.ts) work on. Pages, not one long
+ * the comparison with a replay of the log (src/ledger/derived-state.ts) work on. Pages, not one long
  * iteration, so that a check can yield to the event loop between them (better-sqlite3 refuses
  * every other statement on a connection while one iterates).
  *

@@ -100,7 +100,7 @@ export interface CheckpointLog {
 /**
  * The state derived from the log (registry and traceability projections): read by the rules and
  * the queries, changed only by the effects of appended entries, and rebuilt from the log when in
- * doubt (src/derived-state.ts).
+ * doubt (src/ledger/derived-state.ts).
  */
 export interface DerivedStateStore extends RegistryView, DomainView {
   participants(): ParticipantRecord[];
@@ -111,7 +111,7 @@ export interface DerivedStateStore extends RegistryView, DomainView {
   dumpProjections(): Record<string, unknown[]>;
   /**
    * The derived tables (registry and projections) the derived-state checks read
-   * (src/derived-state.ts), in the order they take them: those `dumpProjections()` dumps.
+   * (src/ledger/derived-state.ts), in the order they take them: those `dumpProjections()` dumps.
    */
   derivedTables(): readonly string[];
   /**

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nobleEd25519 } from '../../src/core/ed25519.js';
-import { compareDerived, createReplica } from '../../src/derived-state.js';
+import { compareDerived, createReplica } from '../../src/ledger/derived-state.js';
 import { openLedger } from '../../src/ledger.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';

@@ -2,7 +2,7 @@
  * The state derived from the log: the registry (participants and their keys), the GS1 company
  * prefixes (../sqlite-prefixes.ts) and the traceability projections (../sqlite-domain.ts). The
  * rules and the queries read it; only the effects of appended entries change it; a rebuild
- * empties it and replays the log (src/derived-state.ts). Keys are found through the key index
+ * empties it and replays the log (src/ledger/derived-state.ts). Keys are found through the key index
  * (key-index.ts).
  */
 import type Database from 'better-sqlite3';

@@ -13,7 +13,7 @@ export interface SqliteOptions {
   /** Records whose keys go to the key tables at once (default KEYS_MERGE_AT; tests use small ones). */
   readonly keysMergeAt?: number;
   /**
-   * A throwaway database (the replay the derived-state checks compare with, src/derived-state.ts):
+   * A throwaway database (the replay the derived-state checks compare with, src/ledger/derived-state.ts):
    * nothing is synced and the rollback journal stays in memory; the file is deleted by its owner.
    */
   readonly scratch?: boolean;

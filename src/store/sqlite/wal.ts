@@ -103,7 +103,7 @@ export interface WalSyncer {
 
 /**
  * The WAL of the database at `path`, opened through `db`. A read-only or scratch database (the
- * replay of src/derived-state.ts, no WAL) gets no checkpointer.
+ * replay of src/ledger/derived-state.ts, no WAL) gets no checkpointer.
  */
 export function walSyncer(db: Database.Database, path: string, scratch: boolean): WalSyncer {
   let walFd: number | undefined;
