@@ -1,7 +1,7 @@
 /**
  * The full integrity check of a trace-ledger SQLite file (`trace-ledger verify --db`): finds any
  * change made to the file behind the ledger's back, even by someone who dropped the append-only
- * triggers first. The start-up checks (src/ledger.ts loadHead, then the scan of every record's
+ * triggers first. The start-up checks (src/ledger/startup-check.ts, then the scan of every record's
  * hashes in src/audit/log-scan.ts) are the subset run on every open; docs/audit.md says what each
  * catches.
  *
