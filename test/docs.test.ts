@@ -19,6 +19,33 @@ t.test("the README's Layout names every folder of src/", async (t) => {
   for (const f of folders) t.match(layout, f, `${f} is in the Layout section`);
 });
 
+t.test("the README's Layout names every module of src/ and nothing that is gone", async (t) => {
+  const block = readme.slice(readme.indexOf('## Layout')).split('```')[1]!;
+  const listed = new Set<string>();
+  let folder = '';
+  for (const line of block.split('\n')) {
+    const top = /^(src\/\S*)\s/.exec(line);
+    if (top) {
+      if (top[1]!.endsWith('/')) folder = top[1]!;
+      else listed.add(top[1]!);
+      continue;
+    }
+    const inner = /^ {2}(\S+\.(?:ts|sql))\s/.exec(line);
+    if (inner) listed.add(folder + inner[1]!);
+  }
+  const modules: string[] = [];
+  const walk = (dir: string): void => {
+    for (const d of readdirSync(new URL(`../${dir}`, import.meta.url), { withFileTypes: true })) {
+      if (d.isDirectory()) walk(`${dir}${d.name}/`);
+      else if (/\.(ts|sql)$/.test(d.name)) modules.push(`${dir}${d.name}`);
+    }
+  };
+  walk('src/');
+  t.ok(modules.length > 100, 'the walk finds the modules');
+  for (const m of modules) t.ok(listed.has(m), `${m} is in the Layout section`);
+  for (const l of listed) t.ok(modules.includes(l), `${l}, named in the Layout section, exists`);
+});
+
 t.test("the README's configuration table names every environment variable the code reads", async (t) => {
   const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Security model'));
   const names = new Set<string>();
