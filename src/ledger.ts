@@ -23,6 +23,7 @@ import { createAnswerCache } from './ledger/queries/answer-cache.js';
 import { createEvidence, type Evidence } from './ledger/queries/evidence.js';
 import {
   createObjectQueries,
+  type ObjectQueries,
   type CertificatesAnswer,
   type DownstreamAnswer,
   type FootprintAnswer,
@@ -93,7 +94,7 @@ export interface LedgerOptions {
 export type AuditReader = TraceReader & Pick<LedgerStore, 'record' | 'records' | 'node' | 'signersBetween' | 'keysOf'>;
 
 /** An open ledger: what the HTTP app, the CLI and the audit tools may use. */
-export interface Ledger {
+export interface Ledger extends ObjectQueries {
   /** C2SP checkpoint origin of this log. */
   readonly origin: string;
   /** The ledger's C2SP verifier key (`<origin>+<hash>+<key>`). */
@@ -149,24 +150,6 @@ export interface Ledger {
   participants(): ParticipantView[];
   /** One participant. @throws LedgerError LEDGER_PARTICIPANT_NOT_FOUND */
   participant(id: string): ParticipantView;
-  /** Current state of an object: what it is, who holds how much, where it is packed. */
-  object(code: string): Promise<ObjectState>;
-  /** What the object was made from, down to its raw materials, with flags and footprint. */
-  upstream(code: string): Promise<UpstreamAnswer>;
-  /** Where the object and what was made from it went, and the impact of recalls. */
-  downstream(code: string): Promise<DownstreamAnswer>;
-  /** The shipment dispatched at seq, retracted or not (the handoff report's subject). */
-  shipment(seq: number): Promise<ShipmentAnswer>;
-  /** Every entry that touched the object, one per seq, with the roles it touched it in. */
-  history(code: string): Promise<HistoryAnswer>;
-  /** The object's PACT product footprint, as of the durable log. */
-  footprint(code: string): Promise<FootprintAnswer>;
-  /** What a customer or a machine needs first about an object (the resolver's JSON answer). */
-  summary(code: string, extra?: { resolvedFrom?: string | undefined; links?: unknown }): Promise<ObjectSummary>;
-  /** Certificates (commissioned with objects, or on inspections) of the object and its ancestors. */
-  certificates(code: string): Promise<CertificatesAnswer>;
-  /** Is the object, or anything it was made from, recalled or failed an inspection? */
-  recallStatus(code: string): Promise<RecallStatus>;
   /**
    * Everything a verifier needs to check the upstream and downstream answers for `code`: a signed
    * checkpoint and every cited record (and its signers' key registrations) with inclusion proofs.

@@ -84,17 +84,26 @@ export interface RecallStatus {
 }
 
 export interface ObjectQueries {
-  /** @throws LedgerError TRACE_OBJECT_NOT_FOUND (and the code's own errors) */
+  /**
+   * Current state of an object: what it is, who holds how much, where it is packed.
+   * @throws LedgerError TRACE_OBJECT_NOT_FOUND (and the code's own errors)
+   */
   object(code: string): Promise<ObjectState>;
+  /** What the object was made from, down to its raw materials, with flags and footprint. */
   upstream(code: string): Promise<UpstreamAnswer>;
+  /** Where the object and what was made from it went, and the impact of recalls. */
   downstream(code: string): Promise<DownstreamAnswer>;
   /** The shipment dispatched at seq, retracted or not (the handoff report's subject). */
   shipment(seq: number): Promise<ShipmentAnswer>;
+  /** Every entry that touched the object, one per seq, with the roles it touched it in. */
   history(code: string): Promise<HistoryAnswer>;
-  /** The PACT footprint of the object, as of the durable log. */
+  /** The object's PACT product footprint, as of the durable log. */
   footprint(code: string): Promise<FootprintAnswer>;
+  /** What a customer or a machine needs first about an object (the resolver's JSON answer). */
   summary(code: string, extra?: { resolvedFrom?: string | undefined; links?: unknown }): Promise<ObjectSummary>;
+  /** Certificates (commissioned with objects, or on inspections) of the object and its ancestors. */
   certificates(code: string): Promise<CertificatesAnswer>;
+  /** Is the object, or anything it was made from, recalled or failed an inspection? */
   recallStatus(code: string): Promise<RecallStatus>;
 }
 
